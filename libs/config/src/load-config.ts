@@ -1,0 +1,95 @@
+import { mkdirSync, readFileSync, writeFileSync, existsSync, chmodSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { isAbsolute, join, resolve } from 'node:path';
+import type { AppConfig } from './app-config';
+import { ConfigError } from './config-error';
+import { SETTINGS, SettingsTable } from './settings';
+import type { EncryptionKey } from './parsers';
+
+type Env = Record<string, string | undefined>;
+type Parsed = { [K in keyof SettingsTable]: ReturnType<SettingsTable[K]['parse']> | undefined };
+
+/**
+ * Reads and validates every setting from `env` (the process environment by default).
+ * Throws a {@link ConfigError} naming every bad setting; never includes secret values.
+ */
+export function loadConfig(env: Env = process.env): AppConfig {
+  const problems: string[] = [];
+  const values = {} as Record<string, unknown>;
+
+  for (const [key, s] of Object.entries(SETTINGS)) {
+    const raw = env[s.env] !== undefined && env[s.env] !== '' ? env[s.env] : s.default;
+    if (raw === undefined) {
+      values[key] = undefined;
+      continue;
+    }
+    try {
+      values[key] = s.parse(raw);
+    } catch (err) {
+      const why = (err as Error).message;
+      problems.push(`${s.env}: ${s.secret ? why.replace(/"[^"]*"/g, '(hidden)') : why}`);
+    }
+  }
+  const v = values as Parsed;
+
+  if (v.nodeEnv === 'production') {
+    if (!v.encryptionKeys) problems.push('FLEETCERT_ENCRYPTION_KEYS: required in production');
+  }
+  if ((v.acmeEabKid === undefined) !== (v.acmeEabHmacKey === undefined)) {
+    problems.push('FLEETCERT_ACME_EAB_KID and FLEETCERT_ACME_EAB_HMAC_KEY: set both or neither');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const dataDir = resolve(v.dataDir!);
+  const encryption = v.encryptionKeys
+    ? { keys: v.encryptionKeys }
+    : developmentEncryptionKey(dataDir);
+
+  return {
+    env: v.nodeEnv!,
+    logLevel: v.logLevel!,
+    http: { host: v.httpHost!, port: v.httpPort!, bodyLimit: v.httpBodyLimit!, trustProxy: v.trustProxy! },
+    database: { url: v.databaseUrl!, poolSize: v.databasePoolSize! },
+    redis: { url: v.redisUrl!, prefix: v.redisPrefix! },
+    encryption,
+    dataDir,
+    acme: {
+      directoryUrl: v.acmeDirectoryUrl!,
+      contactEmail: v.acmeContactEmail,
+      termsAgreed: v.acmeTermsAgreed!,
+      eab: v.acmeEabKid && v.acmeEabHmacKey ? { kid: v.acmeEabKid, hmacKey: v.acmeEabHmacKey } : undefined,
+      caBundlePath: v.acmeCaBundle ? absolute(v.acmeCaBundle) : undefined,
+    },
+    fleet: { name: v.fleetName!, zone: v.fleetZone!, privacy: v.fleetPrivacy! },
+    dns: {
+      provider: v.dnsProvider!,
+      server: v.dnsServer!,
+      tsig: v.dnsTsigSecret
+        ? { name: v.dnsTsigKeyName!, algorithm: v.dnsTsigAlgorithm!, secret: v.dnsTsigSecret }
+        : undefined,
+      ttl: v.dnsTtl!,
+      timeoutMs: v.dnsTimeoutMs!,
+      nameservers: v.dnsNameservers,
+    },
+  };
+}
+
+function absolute(path: string): string {
+  return isAbsolute(path) ? path : resolve(path);
+}
+
+/**
+ * Outside production a missing key is generated once into the data directory (0600),
+ * so a newcomer's first run needs no setup and secrets are still never stored in clear.
+ */
+function developmentEncryptionKey(dataDir: string): { keys: EncryptionKey[]; generatedKeyFile: string } {
+  const file = join(dataDir, 'encryption.key');
+  if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
+  }
+  chmodSync(file, 0o600);
+  const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
+  if (key.length !== 32) throw new ConfigError([`${file}: expected a base64 32-byte key`]);
+  return { keys: [{ id: 'local', key }], generatedKeyFile: file };
+}

@@ -1,0 +1,203 @@
+/**
+ * Every setting fleetcert reads, with its environment variable, default and parser.
+ * This table is the single source for the loader (`load-config.ts`) and for the
+ * configuration table in the README (checked by `settings.spec.ts`).
+ */
+import { parsers as p } from './parsers';
+
+export const LETS_ENCRYPT_STAGING = 'https://acme-staging-v02.api.letsencrypt.org/directory';
+export const LETS_ENCRYPT_PRODUCTION = 'https://acme-v02.api.letsencrypt.org/directory';
+
+export interface Setting<T> {
+  env: string;
+  /** Default as the string the environment would hold; `undefined` means the setting is optional. */
+  default?: string;
+  /** Required: a missing value is an error (unless a default is given). */
+  required?: boolean;
+  /** Never printed, never logged. */
+  secret?: boolean;
+  doc: string;
+  parse: (raw: string) => T;
+}
+
+function setting<T>(s: Setting<T>): Setting<T> {
+  return s;
+}
+
+export const SETTINGS = {
+  nodeEnv: setting({
+    env: 'NODE_ENV',
+    default: 'development',
+    doc: '`production` turns on the production safeguards (explicit encryption keys, no development shortcuts).',
+    parse: p.oneOf(['development', 'production', 'test']),
+  }),
+  logLevel: setting({
+    env: 'FLEETCERT_LOG_LEVEL',
+    default: 'info',
+    doc: 'Log level of the JSON logs (`fatal`, `error`, `warn`, `info`, `debug`, `trace`, `silent`).',
+    parse: p.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  }),
+  httpHost: setting({
+    env: 'FLEETCERT_HTTP_HOST',
+    default: '127.0.0.1',
+    doc: 'Address the API listens on (`0.0.0.0` to serve other hosts).',
+    parse: p.string(),
+  }),
+  httpPort: setting({
+    env: 'FLEETCERT_HTTP_PORT',
+    default: '3000',
+    doc: 'Port the API listens on.',
+    parse: p.port(),
+  }),
+  httpBodyLimit: setting({
+    env: 'FLEETCERT_HTTP_BODY_LIMIT',
+    default: '65536',
+    doc: 'Largest request body in bytes; larger bodies get 413.',
+    parse: p.int({ min: 1024, max: 10 * 1024 * 1024 }),
+  }),
+  trustProxy: setting({
+    env: 'FLEETCERT_HTTP_TRUST_PROXY',
+    default: 'false',
+    doc: 'Trust `X-Forwarded-For` from a reverse proxy in front of the API.',
+    parse: p.bool(),
+  }),
+  databaseUrl: setting({
+    env: 'DATABASE_URL',
+    default: 'postgresql://postgres@127.0.0.1:5432/fleetcert',
+    secret: true,
+    doc: 'PostgreSQL connection URL (the system of record).',
+    parse: p.url(['postgres:', 'postgresql:']),
+  }),
+  databasePoolSize: setting({
+    env: 'FLEETCERT_DATABASE_POOL_SIZE',
+    default: '10',
+    doc: 'Connections per process to PostgreSQL.',
+    parse: p.int({ min: 1, max: 200 }),
+  }),
+  redisUrl: setting({
+    env: 'REDIS_URL',
+    default: 'redis://127.0.0.1:6379',
+    secret: true,
+    doc: 'Redis connection URL (the BullMQ work transport).',
+    parse: p.url(['redis:', 'rediss:']),
+  }),
+  redisPrefix: setting({
+    env: 'FLEETCERT_REDIS_PREFIX',
+    default: 'fleetcert',
+    doc: 'Prefix of every Redis key fleetcert writes, so one Redis can serve several installations.',
+    parse: p.pattern(/^[A-Za-z0-9_.:-]{1,64}$/, 'letters, digits and _ . : - (at most 64)'),
+  }),
+  encryptionKeys: setting({
+    env: 'FLEETCERT_ENCRYPTION_KEYS',
+    secret: true,
+    doc: 'Keys that encrypt secrets at rest (AES-256-GCM), as `id:base64key,...` with 32-byte keys; the first one encrypts, all decrypt (rotation). Required in production; elsewhere a key is generated into `FLEETCERT_DATA_DIR`.',
+    parse: p.encryptionKeys(),
+  }),
+  dataDir: setting({
+    env: 'FLEETCERT_DATA_DIR',
+    default: '.fleetcert',
+    doc: 'Directory for local state outside the database (the development encryption key).',
+    parse: p.string(),
+  }),
+  acmeDirectoryUrl: setting({
+    env: 'FLEETCERT_ACME_DIRECTORY_URL',
+    default: LETS_ENCRYPT_STAGING,
+    doc: "ACME directory of the CA. Defaults to Let's Encrypt **staging**; production must be chosen explicitly.",
+    parse: p.url(['https:', 'http:']),
+  }),
+  acmeContactEmail: setting({
+    env: 'FLEETCERT_ACME_CONTACT_EMAIL',
+    doc: 'Contact address registered with the ACME account (expiry and policy mail from the CA).',
+    parse: p.email(),
+  }),
+  acmeTermsAgreed: setting({
+    env: 'FLEETCERT_ACME_TERMS_AGREED',
+    default: 'false',
+    doc: "Set to `true` to agree to the CA's terms of service when the account is created.",
+    parse: p.bool(),
+  }),
+  acmeEabKid: setting({
+    env: 'FLEETCERT_ACME_EAB_KID',
+    doc: 'External account binding key id, for CAs that require it (ZeroSSL, Google Trust Services).',
+    parse: p.string(),
+  }),
+  acmeEabHmacKey: setting({
+    env: 'FLEETCERT_ACME_EAB_HMAC_KEY',
+    secret: true,
+    doc: 'External account binding HMAC key (base64url), with `FLEETCERT_ACME_EAB_KID`.',
+    parse: p.string(),
+  }),
+  acmeCaBundle: setting({
+    env: 'FLEETCERT_ACME_CA_BUNDLE',
+    doc: "PEM file of extra CA certificates to trust for the ACME directory's TLS (private CAs, Pebble).",
+    parse: p.string(),
+  }),
+  fleetName: setting({
+    env: 'FLEETCERT_FLEET_NAME',
+    default: 'default',
+    doc: 'Name of the fleet created at boot for the zone below.',
+    parse: p.pattern(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a lower-case name of letters, digits and -'),
+  }),
+  fleetZone: setting({
+    env: 'FLEETCERT_FLEET_ZONE',
+    default: 'devices.fleetcert.test',
+    doc: 'DNS zone under which every device gets a random label (`<label>.<zone>`).',
+    parse: p.dnsName(),
+  }),
+  fleetPrivacy: setting({
+    env: 'FLEETCERT_FLEET_PRIVACY',
+    default: 'home',
+    doc: '`home` (the default) keeps device names and home IP addresses apart in Certificate Transparency; `hosted` relaxes that.',
+    parse: p.oneOf(['home', 'hosted']),
+  }),
+  dnsProvider: setting({
+    env: 'FLEETCERT_DNS_PROVIDER',
+    default: 'rfc2136',
+    doc: 'DNS provider that writes the zone (`rfc2136`).',
+    parse: p.oneOf(['rfc2136']),
+  }),
+  dnsServer: setting({
+    env: 'FLEETCERT_DNS_SERVER',
+    default: '127.0.0.1:53',
+    doc: 'Primary nameserver that accepts RFC 2136 updates, as `host:port`.',
+    parse: p.hostPort(),
+  }),
+  dnsTsigKeyName: setting({
+    env: 'FLEETCERT_DNS_TSIG_KEY_NAME',
+    default: 'fleetcert',
+    doc: 'Name of the TSIG key that signs updates.',
+    parse: p.dnsName(),
+  }),
+  dnsTsigAlgorithm: setting({
+    env: 'FLEETCERT_DNS_TSIG_ALGORITHM',
+    default: 'hmac-sha256',
+    doc: 'TSIG algorithm: `hmac-sha256` or `hmac-sha512`.',
+    parse: p.oneOf(['hmac-sha256', 'hmac-sha512']),
+  }),
+  dnsTsigSecret: setting({
+    env: 'FLEETCERT_DNS_TSIG_SECRET',
+    secret: true,
+    doc: 'TSIG secret (base64, as `tsig-keygen` prints it). Without it address updates answer 503.',
+    parse: p.base64(),
+  }),
+  dnsTtl: setting({
+    env: 'FLEETCERT_DNS_TTL',
+    default: '60',
+    doc: 'TTL in seconds of the records fleetcert writes.',
+    parse: p.int({ min: 1, max: 86400 }),
+  }),
+  dnsTimeoutMs: setting({
+    env: 'FLEETCERT_DNS_TIMEOUT_MS',
+    default: '3000',
+    doc: 'Time to wait for one DNS answer before it counts as unreachable.',
+    parse: p.int({ min: 100, max: 60000 }),
+  }),
+  dnsNameservers: setting({
+    env: 'FLEETCERT_DNS_NAMESERVERS',
+    doc: "Authoritative nameservers to check propagation on, as `host:port,...`; by default the zone's NS records.",
+    parse: p.list(p.hostPort()),
+  }),
+} as const;
+
+export type SettingsTable = typeof SETTINGS;
+export type SettingValue<K extends keyof SettingsTable> = ReturnType<SettingsTable[K]['parse']>;

@@ -1,0 +1,65 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics, Gauge } from 'prom-client';
+
+/**
+ * The process's Prometheus registry and the metrics every part of fleetcert shares.
+ * Label values are always bounded sets (route patterns, outcomes, error types), never ids.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly httpRequestDuration = new Histogram({
+    name: 'fleetcert_http_request_duration_seconds',
+    help: 'HTTP request duration by route pattern, method and status code.',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
+  readonly dnsUpdates = new Counter({
+    name: 'fleetcert_dns_updates_total',
+    help: 'Dynamic DNS updates sent, by kind and outcome.',
+    labelNames: ['kind', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly certificateRequests = new Counter({
+    name: 'fleetcert_certificate_requests_total',
+    help: 'Certificate requests finished, by outcome (valid, failed, deferred).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly orderDuration = new Histogram({
+    name: 'fleetcert_acme_order_duration_seconds',
+    help: 'Time from order creation to a downloaded certificate.',
+    labelNames: ['challenge'] as const,
+    buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300],
+    registers: [this.registry],
+  });
+
+  readonly dnsPropagationWait = new Histogram({
+    name: 'fleetcert_dns_propagation_wait_seconds',
+    help: 'Time until every authoritative nameserver served a challenge TXT record.',
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+
+  readonly acmeErrors = new Counter({
+    name: 'fleetcert_acme_errors_total',
+    help: 'ACME problem documents received, by type.',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+
+  readonly queueJobs = new Gauge({
+    name: 'fleetcert_queue_jobs',
+    help: 'Jobs in the issuance queue by state (sampled at scrape time).',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(service: string) {
+    this.registry.setDefaultLabels({ service });
+    collectDefaultMetrics({ register: this.registry, prefix: 'fleetcert_' });
+  }
+}
