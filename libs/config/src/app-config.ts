@@ -16,8 +16,12 @@ export interface AppConfig {
     termsAgreed: boolean;
     eab?: { kid: string; hmacKey: string };
     caBundlePath?: string;
+    requestTimeoutMs: number;
+    orderTimeoutMs: number;
   };
   fleet: { name: string; zone: string; privacy: 'home' | 'hosted' };
+  certificates: { maxIdentifiers: number };
+  worker: { concurrency: number; lockMs: number; reconcileIntervalMs: number };
   dns: {
     provider: 'rfc2136';
     server: HostPort;
@@ -25,6 +29,8 @@ export interface AppConfig {
     ttl: number;
     timeoutMs: number;
     nameservers?: HostPort[];
+    propagationTimeoutMs: number;
+    propagationIntervalMs: number;
   };
 }
 

@@ -19,7 +19,12 @@ describe(loadConfig.name, () => {
   it('should name every bad setting at once', () => {
     let error: ConfigError | undefined;
     try {
-      loadConfig({ FLEETCERT_HTTP_PORT: 'eighty', REDIS_URL: 'http://x', FLEETCERT_DNS_TSIG_ALGORITHM: 'md5', FLEETCERT_DATA_DIR: dataDir() });
+      loadConfig({
+        FLEETCERT_HTTP_PORT: 'eighty',
+        REDIS_URL: 'http://x',
+        FLEETCERT_DNS_TSIG_ALGORITHM: 'md5',
+        FLEETCERT_DATA_DIR: dataDir(),
+      });
     } catch (err) {
       error = err as ConfigError;
     }
@@ -31,13 +36,18 @@ describe(loadConfig.name, () => {
   });
 
   it('should never echo a secret value in its errors', () => {
-    expect(() => loadConfig({ FLEETCERT_ENCRYPTION_KEYS: 'k1:c2VjcmV0LXRoYXQtaXMtdG9vLXNob3J0', FLEETCERT_DATA_DIR: dataDir() })).toThrow(
-      expect.objectContaining({ message: expect.not.stringContaining('c2VjcmV0') }),
-    );
+    expect(() =>
+      loadConfig({
+        FLEETCERT_ENCRYPTION_KEYS: 'k1:c2VjcmV0LXRoYXQtaXMtdG9vLXNob3J0',
+        FLEETCERT_DATA_DIR: dataDir(),
+      }),
+    ).toThrow(expect.objectContaining({ message: expect.not.stringContaining('c2VjcmV0') }));
   });
 
   it('should require explicit encryption keys in production', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/FLEETCERT_ENCRYPTION_KEYS: required in production/);
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(
+      /FLEETCERT_ENCRYPTION_KEYS: required in production/,
+    );
   });
 
   it('should generate a development key once, readable only by its owner', () => {
@@ -50,14 +60,17 @@ describe(loadConfig.name, () => {
 
   it('should parse rotation key lists: the first encrypts, all decrypt', () => {
     const k = (b: number) => Buffer.alloc(32, b).toString('base64');
-    const config = loadConfig({ FLEETCERT_ENCRYPTION_KEYS: `new:${k(1)},old:${k(2)}`, FLEETCERT_DATA_DIR: dataDir() });
+    const config = loadConfig({
+      FLEETCERT_ENCRYPTION_KEYS: `new:${k(1)},old:${k(2)}`,
+      FLEETCERT_DATA_DIR: dataDir(),
+    });
     expect(config.encryption.keys.map((e) => e.id)).toEqual(['new', 'old']);
   });
 
   it('should document every setting in the README configuration table', () => {
     const readme = readFileSync(join(__dirname, '../../../README.md'), 'utf8');
     for (const s of Object.values(SETTINGS)) {
-      expect(readme).toContain(`| \`${s.env}\` |`);
+      expect(readme).toMatch(new RegExp(`\\|\\s*\`${s.env}\`\\s*\\|`));
     }
   });
 });

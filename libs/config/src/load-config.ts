@@ -41,9 +41,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (problems.length > 0) throw new ConfigError(problems);
 
   const dataDir = resolve(v.dataDir!);
-  const encryption = v.encryptionKeys
-    ? { keys: v.encryptionKeys }
-    : developmentEncryptionKey(dataDir);
+  const encryption = v.encryptionKeys ? { keys: v.encryptionKeys } : developmentEncryptionKey(dataDir);
 
   return {
     env: v.nodeEnv!,
@@ -59,8 +57,16 @@ export function loadConfig(env: Env = process.env): AppConfig {
       termsAgreed: v.acmeTermsAgreed!,
       eab: v.acmeEabKid && v.acmeEabHmacKey ? { kid: v.acmeEabKid, hmacKey: v.acmeEabHmacKey } : undefined,
       caBundlePath: v.acmeCaBundle ? absolute(v.acmeCaBundle) : undefined,
+      requestTimeoutMs: v.acmeRequestTimeoutMs!,
+      orderTimeoutMs: v.acmeOrderTimeoutMs!,
     },
     fleet: { name: v.fleetName!, zone: v.fleetZone!, privacy: v.fleetPrivacy! },
+    certificates: { maxIdentifiers: v.maxIdentifiers! },
+    worker: {
+      concurrency: v.workerConcurrency!,
+      lockMs: v.workerLockMs!,
+      reconcileIntervalMs: v.reconcileIntervalMs!,
+    },
     dns: {
       provider: v.dnsProvider!,
       server: v.dnsServer!,
@@ -70,6 +76,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
       ttl: v.dnsTtl!,
       timeoutMs: v.dnsTimeoutMs!,
       nameservers: v.dnsNameservers,
+      propagationTimeoutMs: v.dnsPropagationTimeoutMs!,
+      propagationIntervalMs: v.dnsPropagationIntervalMs!,
     },
   };
 }

@@ -15,7 +15,8 @@ export interface HostPort {
   port: number;
 }
 
-const DNS_NAME = /^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+const DNS_NAME =
+  /^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
 function int(opts: { min: number; max: number }) {
   return (raw: string): number => {
@@ -97,22 +98,24 @@ export const parsers = {
     if (isIP(raw.trim()) === 0) throw new Error(`expected an IP address, got "${raw}"`);
     return raw.trim();
   },
-  encryptionKeys: () => (raw: string): EncryptionKey[] => {
-    const keys = raw
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean)
-      .map((entry, i) => {
-        const [id, b64] = entry.split(':');
-        if (!id || !b64 || !/^[A-Za-z0-9_-]{1,32}$/.test(id)) {
-          throw new Error(`entry ${i + 1}: expected id:base64key (the key itself is not shown)`);
-        }
-        const key = Buffer.from(b64, 'base64');
-        if (key.length !== 32) throw new Error(`key "${id}": expected 32 bytes, got ${key.length}`);
-        return { id, key };
-      });
-    if (keys.length === 0) throw new Error('expected at least one key');
-    if (new Set(keys.map((k) => k.id)).size !== keys.length) throw new Error('key ids must be unique');
-    return keys;
-  },
+  encryptionKeys:
+    () =>
+    (raw: string): EncryptionKey[] => {
+      const keys = raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+        .map((entry, i) => {
+          const [id, b64] = entry.split(':');
+          if (!id || !b64 || !/^[A-Za-z0-9_-]{1,32}$/.test(id)) {
+            throw new Error(`entry ${i + 1}: expected id:base64key (the key itself is not shown)`);
+          }
+          const key = Buffer.from(b64, 'base64');
+          if (key.length !== 32) throw new Error(`key "${id}": expected 32 bytes, got ${key.length}`);
+          return { id, key };
+        });
+      if (keys.length === 0) throw new Error('expected at least one key');
+      if (new Set(keys.map((k) => k.id)).size !== keys.length) throw new Error('key ids must be unique');
+      return keys;
+    },
 };

@@ -197,6 +197,54 @@ export const SETTINGS = {
     doc: "Authoritative nameservers to check propagation on, as `host:port,...`; by default the zone's NS records.",
     parse: p.list(p.hostPort()),
   }),
+  maxIdentifiers: setting({
+    env: 'FLEETCERT_MAX_IDENTIFIERS',
+    default: '10',
+    doc: 'Most identifiers (names and addresses) one CSR may ask for.',
+    parse: p.int({ min: 1, max: 100 }),
+  }),
+  acmeRequestTimeoutMs: setting({
+    env: 'FLEETCERT_ACME_TIMEOUT_MS',
+    default: '30000',
+    doc: 'Timeout of one HTTP request to the ACME server.',
+    parse: p.int({ min: 1000, max: 300000 }),
+  }),
+  acmeOrderTimeoutMs: setting({
+    env: 'FLEETCERT_ACME_ORDER_TIMEOUT_MS',
+    default: '600000',
+    doc: 'How long one attempt may wait for authorizations and the order to become valid.',
+    parse: p.int({ min: 5000, max: 3600000 }),
+  }),
+  dnsPropagationTimeoutMs: setting({
+    env: 'FLEETCERT_DNS_PROPAGATION_TIMEOUT_MS',
+    default: '120000',
+    doc: 'How long to wait for every authoritative nameserver to serve a challenge record.',
+    parse: p.int({ min: 1000, max: 3600000 }),
+  }),
+  dnsPropagationIntervalMs: setting({
+    env: 'FLEETCERT_DNS_PROPAGATION_INTERVAL_MS',
+    default: '250',
+    doc: 'Pause between two rounds of propagation queries.',
+    parse: p.int({ min: 10, max: 60000 }),
+  }),
+  workerConcurrency: setting({
+    env: 'FLEETCERT_WORKER_CONCURRENCY',
+    default: '32',
+    doc: 'Orders one worker process runs at the same time (they mostly wait on the CA and DNS).',
+    parse: p.int({ min: 1, max: 1000 }),
+  }),
+  workerLockMs: setting({
+    env: 'FLEETCERT_WORKER_LOCK_MS',
+    default: '30000',
+    doc: 'Job lock duration: a worker that dies holding a job has it taken over after about this long.',
+    parse: p.int({ min: 1000, max: 600000 }),
+  }),
+  reconcileIntervalMs: setting({
+    env: 'FLEETCERT_RECONCILE_INTERVAL_MS',
+    default: '60000',
+    doc: 'How often the worker re-enqueues unfinished requests that have no job (after a Redis loss).',
+    parse: p.int({ min: 1000, max: 3600000 }),
+  }),
 } as const;
 
 export type SettingsTable = typeof SETTINGS;

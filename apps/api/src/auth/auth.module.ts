@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { PassportModule } from '@nestjs/passport';
+import { DeviceTokenStrategy } from './device-token.strategy';
+import { OperatorKeyStrategy } from './operator-key.strategy';
+import { OperatorRoleGuard } from './auth.decorators';
+
+@Module({
+  imports: [PassportModule],
+  providers: [DeviceTokenStrategy, OperatorKeyStrategy, OperatorRoleGuard],
+})
+export class AuthModule {}

@@ -1,0 +1,88 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { ErrorBody } from './error-body';
+import { isDependencyOutage } from './dependency-outage';
+
+/**
+ * Turns every error into the one error shape ({@link ErrorBody}).
+ *
+ * Client mistakes keep their 4xx; an unreachable dependency (Postgres, Redis, the DNS
+ * server) becomes 503 with Retry-After; only a genuine bug becomes 500, and is logged.
+ */
+@Catch()
+export class ApiErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ApiError');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const reply = ctx.getResponse<FastifyReply>();
+    const request = ctx.getRequest<FastifyRequest>();
+    const body = this.toBody(exception);
+    body.requestId = String(request.id);
+
+    if (body.statusCode === 500) {
+      this.logger.error({ err: exception, requestId: request.id, msg: 'request failed' });
+    } else if (body.statusCode >= 500) {
+      // An outage, not a bug: one line without a stack is enough.
+      this.logger.warn({
+        requestId: request.id,
+        status: body.statusCode,
+        reason: errorMessage(exception),
+        msg: 'dependency unavailable',
+      });
+    }
+    if (body.statusCode === 503) void reply.header('Retry-After', '5');
+    void reply.status(body.statusCode).header('Content-Type', 'application/json; charset=utf-8').send(body);
+  }
+
+  private toBody(exception: unknown): ErrorBody {
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const res = exception.getResponse();
+      const raw = typeof res === 'object' && res !== null ? (res as { message?: unknown }).message : res;
+      const messages = Array.isArray(raw) ? raw.map(String) : [String(raw ?? exception.message)];
+      return {
+        statusCode: status,
+        error: STATUS_CODES[status] ?? 'Error',
+        message: messages.length > 1 ? `${messages.length} problems: ${messages.join('; ')}` : messages[0],
+        details: messages.length > 1 ? messages : undefined,
+      };
+    }
+    // Errors Fastify raises before a handler runs (body too large, bad JSON, bad media type).
+    const fastifyStatus = (exception as { statusCode?: unknown })?.statusCode;
+    if (typeof fastifyStatus === 'number' && fastifyStatus >= 400 && fastifyStatus < 500) {
+      return {
+        statusCode: fastifyStatus,
+        error: STATUS_CODES[fastifyStatus] ?? 'Error',
+        message: describeFastifyError(exception as { code?: string; message?: string }),
+      };
+    }
+    if (isDependencyOutage(exception)) {
+      return {
+        statusCode: HttpStatus.SERVICE_UNAVAILABLE,
+        error: STATUS_CODES[503]!,
+        message: 'A service fleetcert depends on is unavailable; nothing was changed. Try again shortly.',
+      };
+    }
+    return { statusCode: 500, error: STATUS_CODES[500]!, message: 'Internal error' };
+  }
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function describeFastifyError(err: { code?: string; message?: string }): string {
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return 'Request body is too large';
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return 'Unsupported Content-Type; send application/json';
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return 'Body must not be empty when Content-Type is application/json';
+    default:
+      if (err.message?.includes('JSON')) return `Malformed JSON: ${err.message}`;
+      return err.message ?? 'Bad request';
+  }
+}

@@ -1,0 +1,56 @@
+import { Controller, Get, HttpStatus, Inject, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import type Redis from 'ioredis';
+import { PRISMA, PrismaClient } from '@fleetcert/db';
+import { REDIS } from '../queue/queue.tokens';
+
+const CHECK_TIMEOUT_MS = 2000;
+
+interface HealthView {
+  status: 'ok' | 'unavailable';
+  checks: Record<string, 'ok' | string>;
+}
+
+/** Readiness: 200 only when Postgres and Redis both answer, 503 (with what failed) otherwise. */
+@ApiTags('operations')
+@Controller('health')
+export class HealthController {
+  constructor(
+    @Inject(PRISMA) private readonly prisma: PrismaClient,
+    @Inject(REDIS) private readonly redis: Redis,
+  ) {}
+
+  @Get()
+  @ApiOkResponse({ description: 'Ready' })
+  @ApiServiceUnavailableResponse({ description: 'Postgres or Redis unreachable' })
+  async check(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthView> {
+    const [postgres, redis] = await Promise.all([
+      probe(() => this.prisma.$queryRaw`SELECT 1`),
+      probe(() => this.redis.ping()),
+    ]);
+    const ok = postgres === 'ok' && redis === 'ok';
+    void reply.status(ok ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE);
+    return { status: ok ? 'ok' : 'unavailable', checks: { postgres, redis } };
+  }
+}
+
+async function probe(check: () => Promise<unknown>): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      check(),
+      new Promise((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)),
+          CHECK_TIMEOUT_MS,
+        );
+      }),
+    ]);
+    return 'ok';
+  } catch (err) {
+    return (err as Error).message.split('\n')[0].slice(0, 200);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,49 @@
+import { Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '@fleetcert/config';
+import { createPrismaClient } from './prisma-client';
+import type { PrismaClient } from './generated/client';
+import { PRISMA } from './tokens';
+import { AcmeAccountRepository } from './repositories/acme-account.repository';
+import { AuditRepository } from './repositories/audit.repository';
+import { CertificateRequestRepository } from './repositories/certificate-request.repository';
+import { CertificateRepository } from './repositories/certificate.repository';
+import { ChallengeRepository } from './repositories/challenge.repository';
+import { DeviceRepository } from './repositories/device.repository';
+import { FleetRepository } from './repositories/fleet.repository';
+import { OperatorRepository } from './repositories/operator.repository';
+
+@Injectable()
+class PrismaLifecycle implements OnApplicationShutdown {
+  constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
+  async onApplicationShutdown(): Promise<void> {
+    await this.prisma.$disconnect();
+  }
+}
+
+const repositories = [
+  AcmeAccountRepository,
+  AuditRepository,
+  CertificateRequestRepository,
+  CertificateRepository,
+  ChallengeRepository,
+  DeviceRepository,
+  FleetRepository,
+  OperatorRepository,
+];
+
+/** Postgres access: the Prisma client and the repositories, the only code that queries it. */
+@Global()
+@Module({
+  providers: [
+    {
+      provide: PRISMA,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) =>
+        createPrismaClient(config.database.url, { poolSize: config.database.poolSize }),
+    },
+    PrismaLifecycle,
+    ...repositories,
+  ],
+  exports: [PRISMA, ...repositories],
+})
+export class DbModule {}

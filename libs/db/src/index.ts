@@ -1,0 +1,34 @@
+export * from './db.module';
+export * from './tokens';
+export * from './prisma-client';
+export * from './repositories/acme-account.repository';
+export * from './repositories/audit.repository';
+export * from './repositories/certificate-request.repository';
+export * from './repositories/certificate.repository';
+export * from './repositories/challenge.repository';
+export * from './repositories/device.repository';
+export * from './repositories/fleet.repository';
+export * from './repositories/operator.repository';
+export type {
+  AcmeAccount,
+  ApiKey,
+  Certificate,
+  CertificateRequest,
+  Challenge,
+  AuditEvent,
+  Device,
+  DeviceToken,
+  Fleet,
+  Operator,
+  PrismaClient,
+} from './generated/client';
+export {
+  ActorType,
+  ChallengeStatus,
+  ChallengeType,
+  DeviceStatus,
+  FleetPrivacy,
+  OperatorRole,
+  Prisma,
+  RequestStatus,
+} from './generated/client';

@@ -1,0 +1,2 @@
+/** Injection token of the process's one PrismaClient. */
+export const PRISMA = Symbol('PRISMA');

@@ -1,0 +1,31 @@
+import Redis from 'ioredis';
+import { Client } from 'pg';
+import { adminDatabaseUrl } from './postgres';
+
+/** Drops this run's database and deletes this run's Redis keys. */
+export default async function globalTeardown(): Promise<void> {
+  const dbName = process.env.FLEETCERT_TEST_DATABASE;
+  if (dbName && !process.env.FLEETCERT_TEST_KEEP) {
+    const client = new Client({ connectionString: adminDatabaseUrl() });
+    await client.connect();
+    try {
+      await client.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+    } finally {
+      await client.end();
+    }
+  }
+  const prefix = process.env.FLEETCERT_REDIS_PREFIX;
+  if (prefix?.startsWith('fleetcert-test-')) {
+    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    try {
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+        if (keys.length) await redis.del(...keys);
+        cursor = next;
+      } while (cursor !== '0');
+    } finally {
+      redis.disconnect();
+    }
+  }
+}
