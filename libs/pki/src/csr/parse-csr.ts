@@ -1,0 +1,132 @@
+import { createHash } from 'node:crypto';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { Extension } from '@peculiar/asn1-x509';
+import { CertificationRequest } from '@peculiar/asn1-csr';
+import { ExtensionRequest, id_pkcs9_at_extensionRequest } from '@peculiar/asn1-pkcs9';
+import { Pkcs10CertificateRequest, nodeCrypto } from '../x509/x509-runtime';
+import { decodePem } from '../x509/pem';
+import { assertSingleDerSequence } from '../x509/der';
+import { readCommonName } from '../x509/common-name';
+import { readSubjectAltNames } from '../x509/subject-alt-names';
+import { PublicKeySummary, publicKeySha256, summarizePublicKey } from '../x509/public-key';
+import { nameSignatureAlgorithm } from '../x509/signature-algorithm';
+import { CsrError } from './csr-error';
+
+/** What a CSR says, read but not yet judged: {@link checkCsr} applies the policy. */
+export interface ParsedCsr {
+  /** The CSR's DER bytes, as sent to the CA at finalize. */
+  der: Buffer;
+  /** Lower-case hex SHA-256 of {@link der}: identifies a submission (idempotency, logs). */
+  csrSha256: string;
+  /** The subject Common Name as written, when present and non-empty. */
+  subjectCommonName?: string;
+  /** dNSName SANs as written, not normalised. */
+  dnsNames: string[];
+  /** iPAddress SANs in canonical text (RFC 5952 for IPv6). */
+  ipAddresses: string[];
+  /** Kinds of other SANs present (`email`, `uri`, `otherName`, ...), each once. */
+  otherSanTypes: string[];
+  publicKey: PublicKeySummary;
+  /** Lower-case hex SHA-256 of the SubjectPublicKeyInfo DER; equals a certificate's for the same key. */
+  publicKeySha256: string;
+  /** e.g. `ecdsa-with-SHA256`, `sha256WithRSAEncryption`; the dotted OID when unknown. */
+  signatureAlgorithm: string;
+  /** The signature's hash (`SHA-256`, `SHA-1`, ...), when the algorithm fixes one. */
+  signatureHash?: string;
+  /** Whether the CSR's signature verifies with its own public key (false when it cannot be checked). */
+  signatureValid: boolean;
+}
+
+/**
+ * Largest PEM accepted. An RSA-4096 CSR with 100 long SANs is about 40 KiB of PEM; the
+ * bound keeps a hostile body from reaching the ASN.1 parser at all.
+ */
+export const MAX_CSR_PEM_LENGTH = 64 * 1024;
+
+const CSR_LABELS = new Set(['CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST']);
+
+/**
+ * Reads one PEM PKCS #10 certificate request (RFC 2986) and verifies its signature.
+ *
+ * Accepts exactly one `CERTIFICATE REQUEST` block (or the legacy `NEW CERTIFICATE REQUEST`
+ * label some tools still write), surrounded by whitespace only. An invalid signature is
+ * reported in {@link ParsedCsr.signatureValid}, not thrown, so that callers can log what
+ * was sent; {@link checkCsr} refuses it.
+ *
+ * @throws CsrError `malformed` for anything that is not such a CSR: not PEM, bad base64,
+ *   text or bytes after the request, a structure that does not parse, two Common Names or
+ *   SubjectAltName extensions, an IP SAN that is not 4 or 16 bytes.
+ */
+export async function parseCsr(pem: string): Promise<ParsedCsr> {
+  const der = decodeCsrPem(pem);
+  let parsed: Omit<ParsedCsr, 'signatureValid'>;
+  try {
+    parsed = readCsr(der);
+  } catch (error) {
+    throw new CsrError('malformed', `not a valid PKCS #10 CSR: ${reason(error)}`, 'csr', { cause: error });
+  }
+  return { ...parsed, signatureValid: await verifySignature(der) };
+}
+
+function decodeCsrPem(pem: string): Buffer {
+  if (typeof pem !== 'string' || pem.length > MAX_CSR_PEM_LENGTH) {
+    throw new CsrError(
+      'malformed',
+      `the CSR must be a PEM string of at most ${MAX_CSR_PEM_LENGTH} characters`,
+      'csr',
+    );
+  }
+  try {
+    const blocks = decodePem(pem);
+    if (blocks.length !== 1 || !CSR_LABELS.has(blocks[0].label)) {
+      const found = blocks.map((b) => b.label).join(', ');
+      throw new RangeError(`expected one CERTIFICATE REQUEST block, found: ${found}`);
+    }
+    assertSingleDerSequence(blocks[0].der);
+    return blocks[0].der;
+  } catch (error) {
+    throw new CsrError('malformed', `not a PEM CSR: ${reason(error)}`, 'csr', { cause: error });
+  }
+}
+
+function readCsr(der: Buffer): Omit<ParsedCsr, 'signatureValid'> {
+  const csr = AsnConvert.parse(der, CertificationRequest);
+  const info = csr.certificationRequestInfo;
+  const sans = readSubjectAltNames(requestedExtensions(csr));
+  const signature = nameSignatureAlgorithm(csr.signatureAlgorithm.algorithm);
+  return {
+    der,
+    csrSha256: createHash('sha256').update(der).digest('hex'),
+    subjectCommonName: readCommonName(info.subject),
+    dnsNames: sans.dnsNames,
+    ipAddresses: sans.ipAddresses,
+    otherSanTypes: sans.otherTypes,
+    publicKey: summarizePublicKey(info.subjectPKInfo),
+    publicKeySha256: publicKeySha256(info.subjectPKInfo),
+    signatureAlgorithm: signature.name,
+    signatureHash: signature.hash,
+  };
+}
+
+/** Extensions a CSR asks for live in its PKCS #9 extensionRequest attribute(s). */
+function requestedExtensions(csr: CertificationRequest): Extension[] {
+  return csr.certificationRequestInfo.attributes
+    .filter((attribute) => attribute.type === id_pkcs9_at_extensionRequest)
+    .flatMap((attribute) =>
+      attribute.values.flatMap((value) => [...AsnConvert.parse(value, ExtensionRequest)]),
+    );
+}
+
+async function verifySignature(der: Buffer): Promise<boolean> {
+  try {
+    return await new Pkcs10CertificateRequest(der).verify(nodeCrypto);
+  } catch {
+    // WebCrypto cannot import every key or run every algorithm (MD5, Ed448, explicit
+    // curve parameters): a signature we cannot check is one we do not trust.
+    return false;
+  }
+}
+
+function reason(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,15 @@
+export type { CertificateIdentifier } from './identifiers';
+export { canonicalIdentifiers, canonicalIp, identifierSetKey, normalizeDnsName } from './identifiers';
+export { publicKeySha256OfPem } from './key-fingerprint';
+export type { PublicKeySummary } from './x509/public-key';
+export type { CsrErrorCode } from './csr/csr-error';
+export { CSR_ERROR_HTTP_STATUS, CsrError } from './csr/csr-error';
+export type { ParsedCsr } from './csr/parse-csr';
+export { MAX_CSR_PEM_LENGTH, parseCsr } from './csr/parse-csr';
+export type { CsrPolicy } from './csr/csr-policy';
+export { checkCsr } from './csr/csr-policy';
+export { CertificateError } from './certificate/certificate-error';
+export type { ParsedCertificate } from './certificate/parse-certificate';
+export { parseCertificateChain } from './certificate/parse-certificate';
+export { verifyChainTo } from './certificate/verify-chain';
+export { ariCertId } from './certificate/ari-cert-id';
