@@ -1,0 +1,339 @@
+import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import * as acme from 'acme-client';
+import { accountKeyThumbprint, loadOrCreateAccountKey, newAccountPayload } from './account';
+import {
+  ACME_CA_DEFAULTS,
+  AcmeCaOptions,
+  ResolvedAcmeCaOptions,
+  resolveAcmeCaOptions,
+} from './acme-ca.options';
+import type {
+  AcmeAuthorization,
+  AcmeCa,
+  AcmeChallenge,
+  AcmeDirectory,
+  AcmeOrder,
+  AcmeOrderStatus,
+  NewOrderRequest,
+  RenewalInfo,
+  RevocationReason,
+} from './acme-client.port';
+import { registerAccount } from './acme-client-internals';
+import { AcmeDeadlineError } from './acme-deadline.error';
+import { AcmeHttp, responseMeta } from './acme-http';
+import { AcmeProblemError } from './acme-problem.error';
+import { ariCertId, parseRenewalInfo } from './ari';
+import { toAuthorization, toChallenge, toDirectory, toOrder } from './acme-mapping';
+import { pollDelayMs } from './retry-after';
+import { withRetries } from './retry';
+
+interface Session {
+  client: acme.Client;
+  accountUrl: string;
+  /** JWK thumbprint of the account key: public, the suffix of every key authorization. */
+  thumbprint: string;
+}
+
+// RFC 8555 §8.3: at least 128 bits of entropy, base64url.
+const TOKEN_RE = /^[A-Za-z0-9_-]{22,}$/;
+const PENDING_ORDER: readonly AcmeOrderStatus[] = ['pending', 'processing'];
+
+/**
+ * {@link AcmeCa} over acme-client 5.4, used only for what it does well: JWS signing, EAB,
+ * account registration and the request shapes. Everything with timing or policy is ours:
+ * transport, timeouts and CA bundle ({@link AcmeHttp}), retries ({@link withRetries}),
+ * polling with `Retry-After`, error classification. Never used: `auto()`,
+ * `verifyChallenge` (its self-check fetches `http://<identifier>/` following redirects)
+ * and `waitForValidStatus` (ignores `Retry-After`, gives up after 10 tries).
+ *
+ * One instance per directory; safe for concurrent use by many orders.
+ */
+export class AcmeClientCa implements AcmeCa {
+  readonly #options: ResolvedAcmeCaOptions;
+  readonly #http: AcmeHttp;
+  #session?: Promise<Session>;
+  /** The resolved `#session`, to recognise a stale one synchronously. */
+  #current?: Session;
+  #directory?: { value: AcmeDirectory; fetchedAt: number };
+  #directoryFetch?: Promise<AcmeDirectory>;
+
+  constructor(options: AcmeCaOptions) {
+    this.#options = resolveAcmeCaOptions(options);
+    this.#http = new AcmeHttp({
+      requestTimeoutMs: this.#options.requestTimeoutMs,
+      caBundlePem: this.#options.caBundlePem,
+      userAgent: `${this.#options.userAgent} node-acme-client/5.4`,
+      maxResponseBytes: ACME_CA_DEFAULTS.maxResponseBytes,
+    });
+  }
+
+  get directoryUrl(): string {
+    return this.#options.directoryUrl;
+  }
+
+  async directory(): Promise<AcmeDirectory> {
+    const cached = this.#directory;
+    if (cached && Date.now() - cached.fetchedAt < this.#options.directoryMaxAgeMs) return cached.value;
+    this.#directoryFetch ??= this.#retry(async () => {
+      const { body } = await this.#http.getJson(this.#options.directoryUrl);
+      return toDirectory(this.#options.directoryUrl, body);
+    })
+      .then((value) => {
+        this.#directory = { value, fetchedAt: Date.now() };
+        return value;
+      })
+      .finally(() => (this.#directoryFetch = undefined));
+    return this.#directoryFetch;
+  }
+
+  async ensureAccount(): Promise<string> {
+    return (await this.#sessionOf()).accountUrl;
+  }
+
+  async createOrder(request: NewOrderRequest): Promise<AcmeOrder> {
+    if (request.identifiers.length === 0) throw new TypeError('an order needs at least one identifier');
+    // acme-client posts this object as the JWS payload, unchanged (api.createOrder →
+    // signedRequest → JSON.stringify): `profile` and `replaces` reach the CA as given.
+    const payload = () => ({
+      identifiers: request.identifiers.map(({ type, value }) => ({ type, value })),
+      ...(request.profile !== undefined && { profile: request.profile }),
+      ...(request.replaces !== undefined && { replaces: request.replaces }),
+    });
+    const order = await this.#call((client) =>
+      client.createOrder(payload() as Parameters<acme.Client['createOrder']>[0]),
+    );
+    return toOrder(order, order.url);
+  }
+
+  async getOrder(url: string): Promise<AcmeOrder> {
+    return (await this.#fetchOrder(url)).order;
+  }
+
+  async getAuthorization(url: string): Promise<AcmeAuthorization> {
+    return (await this.#fetchAuthorization(url)).authorization;
+  }
+
+  async keyAuthorization(token: string): Promise<string> {
+    if (!TOKEN_RE.test(token)) throw new TypeError('challenge token must be base64url');
+    const { thumbprint } = await this.#sessionOf();
+    return `${token}.${thumbprint}`;
+  }
+
+  async dns01TxtValue(token: string): Promise<string> {
+    return createHash('sha256')
+      .update(await this.keyAuthorization(token))
+      .digest('base64url');
+  }
+
+  async answerChallenge(url: string): Promise<AcmeChallenge> {
+    const challenge = await this.#call((client) =>
+      client.completeChallenge({ url } as Parameters<acme.Client['completeChallenge']>[0]),
+    );
+    return toChallenge(challenge, url);
+  }
+
+  async waitForAuthorization(url: string, deadline: Date): Promise<AcmeAuthorization> {
+    for (let attempt = 0; ; attempt++) {
+      const { authorization, retryAfter } = await this.#fetchAuthorization(url);
+      if (authorization.status === 'valid') return authorization;
+      if (authorization.status !== 'pending') throw authorizationProblem(authorization);
+      await this.#pause(
+        url,
+        authorization.status,
+        deadline,
+        pollDelayMs(retryAfter, attempt, this.#options.poll),
+      );
+    }
+  }
+
+  async waitForOrder(
+    url: string,
+    wantedStatuses: readonly AcmeOrderStatus[],
+    deadline: Date,
+  ): Promise<AcmeOrder> {
+    if (wantedStatuses.length === 0) throw new TypeError('waitForOrder needs at least one wanted status');
+    for (let attempt = 0; ; attempt++) {
+      const { order, retryAfter } = await this.#fetchOrder(url);
+      if (wantedStatuses.includes(order.status)) return order;
+      if (order.status === 'invalid') throw await this.#orderProblem(order);
+      if (!PENDING_ORDER.includes(order.status)) {
+        throw new Error(
+          `order ${url} is "${order.status}", not one of ${wantedStatuses.join(', ')}: it will not get there by waiting`,
+        );
+      }
+      await this.#pause(url, order.status, deadline, pollDelayMs(retryAfter, attempt, this.#options.poll));
+    }
+  }
+
+  async finalize(order: AcmeOrder, csrDer: Uint8Array): Promise<AcmeOrder> {
+    const csrPem = `-----BEGIN CERTIFICATE REQUEST-----\n${Buffer.from(csrDer).toString('base64')}\n-----END CERTIFICATE REQUEST-----\n`;
+    try {
+      const finalized = await this.#call((client) =>
+        client.finalizeOrder({ url: order.url, finalize: order.finalize } as acme.Order, csrPem),
+      );
+      return toOrder(finalized, order.url);
+    } catch (error) {
+      // A finalize whose answer was lost (timeout, 5xx) and was retried meets an order the
+      // first attempt already moved on: that is success, not orderNotReady.
+      if (error instanceof AcmeProblemError && error.code === 'orderNotReady') {
+        const current = await this.getOrder(order.url);
+        if (current.status === 'processing' || current.status === 'valid') return current;
+      }
+      throw error;
+    }
+  }
+
+  async downloadCertificate(order: AcmeOrder): Promise<string> {
+    if (order.status !== 'valid' || !order.certificate) {
+      throw new Error(`order ${order.url} has no certificate to download (status "${order.status}")`);
+    }
+    // getCertificate would call waitForValidStatus for a non-valid order: we only pass valid ones.
+    const pem = await this.#call((client) =>
+      client.getCertificate({
+        url: order.url,
+        status: 'valid',
+        certificate: order.certificate,
+      } as acme.Order),
+    );
+    if (typeof pem !== 'string' || !pem.includes('-----BEGIN CERTIFICATE-----')) {
+      throw new Error(`certificate of order ${order.url} is not a PEM chain`);
+    }
+    return `${pem.replace(/\r\n/g, '\n').trim()}\n`;
+  }
+
+  async revoke(certPem: string, reason?: RevocationReason): Promise<void> {
+    // acme-client sends the first PEM block: the leaf of a chain.
+    await this.#call((client) => client.revokeCertificate(certPem, reason === undefined ? {} : { reason }));
+  }
+
+  async renewalInfo(certPem: string): Promise<RenewalInfo | undefined> {
+    const { renewalInfo } = await this.directory();
+    if (!renewalInfo) return undefined;
+    const url = `${renewalInfo.replace(/\/+$/, '')}/${ariCertId(certPem)}`;
+    const { body, headers } = await this.#retry(() => this.#http.getJson(url));
+    return parseRenewalInfo(body, headers['retry-after']);
+  }
+
+  /** Closes idle connections to the CA (on shutdown). */
+  close(): void {
+    this.#http.close();
+  }
+
+  /**
+   * Runs a signed call with retries. When the CA no longer knows the stored account URL
+   * (`accountDoesNotExist`: a test CA restarted, an account lost on the CA's side), the key
+   * is registered again once — the CA answers with its account for that key, or a new one
+   * — the new URL is stored, and the call is repeated.
+   */
+  async #call<T>(call: (client: acme.Client) => Promise<T>): Promise<T> {
+    const session = await this.#sessionOf();
+    try {
+      return await this.#retry(() => call(session.client));
+    } catch (error) {
+      if (!(error instanceof AcmeProblemError && error.code === 'accountDoesNotExist')) throw error;
+      const renewed = await this.#sessionOf(session);
+      return this.#retry(() => call(renewed.client));
+    }
+  }
+
+  /** The session, opened once; with `stale`, replaced by a fresh registration unless a concurrent call already did. */
+  #sessionOf(stale?: Session): Promise<Session> {
+    if (stale && this.#current === stale) {
+      this.#current = undefined;
+      this.#session = undefined;
+    }
+    this.#session ??= this.#openSession(stale !== undefined).then(
+      (session) => (this.#current = session),
+      (error) => {
+        this.#session = undefined;
+        throw error;
+      },
+    );
+    return this.#session;
+  }
+
+  async #openSession(register: boolean): Promise<Session> {
+    const { directoryUrl, accountStore, account } = this.#options;
+    const stored = await loadOrCreateAccountKey(accountStore, directoryUrl);
+    const knownUrl = register ? undefined : stored.accountUrl;
+    const client = new acme.Client({
+      directoryUrl,
+      accountKey: stored.keyPem,
+      ...(knownUrl && { accountUrl: knownUrl }),
+      ...(account.externalAccountBinding && {
+        externalAccountBinding: { ...account.externalAccountBinding },
+      }),
+    });
+    this.#http.attachTo(client);
+    const thumbprint = accountKeyThumbprint(stored.keyPem);
+    if (knownUrl) return { client, accountUrl: knownUrl, thumbprint };
+
+    // With a key the CA already knows (a crash after registering), newAccount answers 200 and the same URL.
+    const { accountUrl } = await this.#retry(() => registerAccount(client, newAccountPayload(account)));
+    await accountStore.save(directoryUrl, { keyPem: stored.keyPem, accountUrl });
+    return { client, accountUrl, thumbprint };
+  }
+
+  async #fetchOrder(url: string): Promise<{ order: AcmeOrder; retryAfter?: Date }> {
+    const raw = await this.#call((client) => client.getOrder({ url } as acme.Order));
+    return { order: toOrder(raw, url), retryAfter: responseMeta(raw)?.retryAfter };
+  }
+
+  async #fetchAuthorization(url: string): Promise<{ authorization: AcmeAuthorization; retryAfter?: Date }> {
+    const [raw] = await this.#call((client) =>
+      client.getAuthorizations({ authorizations: [url] } as acme.Order),
+    );
+    return { authorization: toAuthorization(raw, url), retryAfter: responseMeta(raw)?.retryAfter };
+  }
+
+  /** Why an invalid order failed: its own `error`, else the first failed challenge of its authorizations. */
+  async #orderProblem(order: AcmeOrder): Promise<AcmeProblemError> {
+    if (order.error) return AcmeProblemError.fromDocument(order.error, { url: order.url });
+    for (const url of order.authorizations) {
+      const authorization = await this.getAuthorization(url);
+      if (authorization.status !== 'valid' && authorization.status !== 'pending') {
+        return authorizationProblem(authorization);
+      }
+    }
+    return new AcmeProblemError(
+      {
+        type: 'urn:fleetcert:acme:orderInvalid',
+        detail: `order ${order.url} is invalid and the CA gave no reason`,
+      },
+      { url: order.url },
+    );
+  }
+
+  async #pause(url: string, status: string, deadline: Date, delayMs: number): Promise<void> {
+    const remaining = deadline.getTime() - Date.now();
+    if (remaining <= 0) throw new AcmeDeadlineError(url, status, deadline);
+    await sleep(Math.min(delayMs, remaining));
+  }
+
+  #retry<T>(call: () => Promise<T>): Promise<T> {
+    return withRetries(call, this.#options.retry, { onRetry: this.#options.onRetry });
+  }
+}
+
+/** The failed challenge's error (what the CA saw), or a problem naming the authorization's state. */
+function authorizationProblem(authorization: AcmeAuthorization): AcmeProblemError {
+  const failed = authorization.challenges.find(
+    (challenge) => challenge.status === 'invalid' && challenge.error,
+  );
+  const identifier = `${authorization.identifier.type}:${authorization.identifier.value}`;
+  if (failed?.error) {
+    return AcmeProblemError.fromDocument(
+      { ...failed.error, identifier: failed.error.subproblems ? undefined : authorization.identifier },
+      { url: failed.url },
+    );
+  }
+  return new AcmeProblemError(
+    {
+      type: `urn:fleetcert:acme:authorization-${authorization.status}`,
+      detail: `authorization for ${identifier} is ${authorization.status}`,
+      identifier: authorization.identifier,
+    },
+    { url: authorization.url },
+  );
+}

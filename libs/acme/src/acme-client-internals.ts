@@ -1,0 +1,54 @@
+import type { Client } from 'acme-client';
+
+// Every use of acme-client's non-public members, in one place. The version is pinned
+// (5.4.0) and each accessor checks the shape at run time, so an upgrade that changes them
+// fails loudly at the first call instead of misbehaving.
+
+/** `client.http` (HttpClient): every request goes through `request`; signed ones take a nonce from `getNonce`. */
+export interface HttpClientInternals {
+  request(url: string, method: string, opts?: Record<string, unknown>): Promise<AxiosLikeResponse>;
+  getNonce(): Promise<string>;
+}
+
+export interface AxiosLikeResponse {
+  data: unknown;
+  status: number;
+  headers: Record<string, unknown>;
+}
+
+interface AcmeApiInternals {
+  createAccount(data: object): Promise<AxiosLikeResponse>;
+}
+
+export function httpClientOf(client: Client): HttpClientInternals {
+  const http = (client as unknown as { http?: Partial<HttpClientInternals> }).http;
+  if (!http || typeof http.request !== 'function' || typeof http.getNonce !== 'function') {
+    throw new Error(
+      'acme-client internals changed (expected client.http.request/getNonce): check the pinned version',
+    );
+  }
+  return http as HttpClientInternals;
+}
+
+/**
+ * `newAccount` without acme-client's follow-up: its `createAccount()` answers a 200
+ * ("this key already has an account") with an account update carrying the same payload,
+ * which Pebble refuses as an empty update when there is no contact. The 200 and its
+ * `Location` are all we need. Also sets the client's account URL (`kid`) for later calls.
+ */
+export async function registerAccount(
+  client: Client,
+  payload: object,
+): Promise<{ accountUrl: string; created: boolean }> {
+  const api = (client as unknown as { api?: Partial<AcmeApiInternals> }).api;
+  if (!api || typeof api.createAccount !== 'function') {
+    throw new Error(
+      'acme-client internals changed (expected client.api.createAccount): check the pinned version',
+    );
+  }
+  const response = await api.createAccount({ ...payload });
+  const location = response.headers?.location;
+  if (typeof location !== 'string' || location === '')
+    throw new Error('newAccount answered without an account URL');
+  return { accountUrl: location, created: response.status === 201 };
+}

@@ -1,0 +1,26 @@
+import type { AccountStore, StoredAccount } from '../account-store.port';
+
+/** {@link AccountStore} in a Map, with the same insert-if-absent semantics as the real one. Tests only. */
+export class InMemoryAccountStore implements AccountStore {
+  readonly #accounts = new Map<string, StoredAccount>();
+  /** How many times `save` was called, per directory (tests assert registration happened once). */
+  readonly saves = new Map<string, number>();
+
+  async load(directoryUrl: string): Promise<StoredAccount | null> {
+    const account = this.#accounts.get(directoryUrl);
+    return account ? { ...account } : null;
+  }
+
+  async save(directoryUrl: string, account: StoredAccount): Promise<void> {
+    this.saves.set(directoryUrl, (this.saves.get(directoryUrl) ?? 0) + 1);
+    const existing = this.#accounts.get(directoryUrl);
+    if (account.accountUrl === undefined) {
+      if (!existing) this.#accounts.set(directoryUrl, { keyPem: account.keyPem });
+      return;
+    }
+    if (existing && existing.keyPem !== account.keyPem) {
+      throw new Error('InMemoryAccountStore: accountUrl saved for a key that is not the stored one');
+    }
+    this.#accounts.set(directoryUrl, { keyPem: account.keyPem, accountUrl: account.accountUrl });
+  }
+}
