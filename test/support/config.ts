@@ -1,20 +1,29 @@
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { AppConfig, loadConfig } from '@fleetcert/config';
 
+export type TestEnv = Record<string, string | undefined>;
+
 /**
- * The configuration a test runs with: this run's database and Redis prefix (from
- * global-setup), quiet logs, and whatever the test overrides, as environment strings,
- * so tests go through the same loader and validation as production.
+ * The environment a test runs fleetcert with: this run's database (from global-setup), a
+ * Redis key prefix of its own (so a test may flush its keys without touching any other
+ * suite's), quiet logs, and the test's overrides. Pass the same object to the in-process
+ * API and to spawned workers so they share one configuration.
  */
-export function testConfig(overrides: Record<string, string | undefined> = {}): AppConfig {
-  return loadConfig({
+export function testEnv(overrides: TestEnv = {}): TestEnv {
+  return {
     NODE_ENV: 'test',
     DATABASE_URL: process.env.DATABASE_URL,
-    FLEETCERT_REDIS_PREFIX: process.env.FLEETCERT_REDIS_PREFIX,
+    FLEETCERT_REDIS_PREFIX: `${process.env.FLEETCERT_REDIS_PREFIX ?? 'fleetcert-test-local'}-${randomBytes(4).toString('hex')}`,
     FLEETCERT_LOG_LEVEL: process.env.FLEETCERT_TEST_LOG_LEVEL ?? 'silent',
     FLEETCERT_HTTP_PORT: '0',
     FLEETCERT_DATA_DIR: `${tmpdir()}/fleetcert-test-${process.env.FLEETCERT_TEST_RUN ?? 'local'}`,
     FLEETCERT_DATABASE_POOL_SIZE: '5',
     ...overrides,
-  });
+  };
+}
+
+/** {@link testEnv} through the production loader, so tests get the same validation. */
+export function testConfig(overrides: TestEnv = {}): AppConfig {
+  return loadConfig(testEnv(overrides));
 }

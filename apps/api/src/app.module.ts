@@ -2,21 +2,24 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AppConfig, ConfigModule } from '@fleetcert/config';
 import { DbModule } from '@fleetcert/db';
-import { Metrics } from '@fleetcert/observability';
+import { Metrics, MetricsModule } from '@fleetcert/observability';
 import { ApiKeysController } from './admin/api-keys/api-keys.controller';
 import { OperatorsService } from './admin/api-keys/operators.service';
 import { AuditController } from './admin/audit/audit.controller';
 import { DevicesController } from './admin/devices/devices.controller';
 import { DevicesService } from './admin/devices/devices.service';
 import { AuthModule } from './auth/auth.module';
+import { CertificatesController } from './certificates/certificates.controller';
+import { CertificatesService } from './certificates/certificates.service';
 import { ApiErrorFilter } from './common/api-error.filter';
 import { createValidationPipe } from './common/validation.pipe';
 import { DeviceController } from './device/device.controller';
 import { DeviceService } from './device/device.service';
-import { DnsModule } from './dns/dns.module';
+import { DnsModule } from '@fleetcert/adapters';
 import { FleetModule } from './fleet/fleet.module';
 import { HealthController } from './health/health.controller';
 import { MetricsController } from './metrics/metrics.controller';
+import { IssuanceQueue } from './queue/issuance-queue';
 import { QueueModule } from './queue/queue.module';
 
 @Module({})
@@ -24,7 +27,15 @@ export class AppModule {
   static forRoot(config: AppConfig, metrics: Metrics): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), DbModule, QueueModule, DnsModule, FleetModule, AuthModule],
+      imports: [
+        ConfigModule.forRoot(config),
+        MetricsModule.forRoot(metrics),
+        DbModule,
+        QueueModule,
+        DnsModule,
+        FleetModule,
+        AuthModule,
+      ],
       controllers: [
         HealthController,
         MetricsController,
@@ -32,14 +43,16 @@ export class AppModule {
         ApiKeysController,
         AuditController,
         DeviceController,
+        CertificatesController,
       ],
       providers: [
-        { provide: Metrics, useValue: metrics },
         { provide: APP_FILTER, useClass: ApiErrorFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },
         DevicesService,
         OperatorsService,
         DeviceService,
+        CertificatesService,
+        IssuanceQueue,
       ],
     };
   }

@@ -1,19 +1,28 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AcmeModule, DnsModule, SecretBoxModule } from '@fleetcert/adapters';
 import { AppConfig, ConfigModule } from '@fleetcert/config';
 import { DbModule } from '@fleetcert/db';
-import { Metrics } from '@fleetcert/observability';
+import { Metrics, MetricsModule } from '@fleetcert/observability';
+import { Dns01Solver } from './issuance/dns01-solver';
+import { IssuanceWorker } from './issuance/issuance.worker';
+import { IssueCertificateService } from './issuance/issue-certificate.service';
+import { ReconcilerService } from './reconciler/reconciler.service';
 
-/**
- * The worker process: a Nest application context (no HTTP server) that runs the
- * BullMQ processors. Processors register here as their features land.
- */
+/** The worker process: a Nest application context (no HTTP server) running the BullMQ processors. */
 @Module({})
 export class WorkerModule {
   static forRoot(config: AppConfig, metrics: Metrics): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [ConfigModule.forRoot(config), DbModule],
-      providers: [{ provide: Metrics, useValue: metrics }],
+      imports: [
+        ConfigModule.forRoot(config),
+        MetricsModule.forRoot(metrics),
+        DbModule,
+        DnsModule,
+        SecretBoxModule,
+        AcmeModule,
+      ],
+      providers: [Dns01Solver, IssueCertificateService, IssuanceWorker, ReconcilerService],
     };
   }
 }

@@ -19,7 +19,7 @@ export class DeviceController {
 
   @Get()
   @ApiOkResponse({ type: DeviceSelfView })
-  self(@CurrentDevice() device: Device): DeviceSelfView {
+  self(@CurrentDevice() device: Device): Promise<DeviceSelfView> {
     return this.service.self(device);
   }
 

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIP, IsOptional, ValidateIf } from 'class-validator';
 import { DeviceAddressesView } from '../admin/devices/devices.dto';
+import { CertificateRequestView } from '../certificates/certificates.dto';
 
 /** Omit a family to leave it as it is; `null` removes its record. */
 export class UpdateAddressesDto {
@@ -22,11 +23,11 @@ export class DeviceSelfView {
   @ApiProperty() hostname!: string;
   @ApiProperty() addresses!: DeviceAddressesView;
   @ApiProperty({
-    type: 'array',
-    items: { type: 'object' },
-    description: "The device's certificates, newest first.",
+    type: [CertificateRequestView],
+    description:
+      "The device's latest certificate requests, newest first (without the chain; fetch one by id for it).",
   })
-  certificates!: unknown[];
+  certificates!: CertificateRequestView[];
 }
 
 export class AddressesResultView extends DeviceAddressesView {

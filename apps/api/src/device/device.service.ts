@@ -3,7 +3,8 @@ import { APP_CONFIG, AppConfig } from '@fleetcert/config';
 import { AuditRepository, Device, DeviceRepository } from '@fleetcert/db';
 import type { AddressChange, DnsProvider } from '@fleetcert/dns';
 import { Metrics } from '@fleetcert/observability';
-import { DNS_PROVIDER } from '../dns/dns.tokens';
+import { CertificatesService } from '../certificates/certificates.service';
+import { DNS_PROVIDER } from '@fleetcert/adapters';
 import { canonicalAddress } from './address-policy';
 import type { AddressesResultView, DeviceSelfView, UpdateAddressesDto } from './device.dto';
 
@@ -15,14 +16,15 @@ export class DeviceService {
     @Inject(DNS_PROVIDER) private readonly dns: DnsProvider,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly metrics: Metrics,
+    private readonly certificates: CertificatesService,
   ) {}
 
-  self(device: Device): DeviceSelfView {
+  async self(device: Device): Promise<DeviceSelfView> {
     return {
       identifier: device.identifier,
       hostname: device.hostname,
       addresses: { ipv4: device.ipv4, ipv6: device.ipv6 },
-      certificates: [],
+      certificates: await this.certificates.listForDevice(device),
     };
   }
 

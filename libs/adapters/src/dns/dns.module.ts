@@ -1,7 +1,7 @@
 import { Global, Module, ServiceUnavailableException } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@fleetcert/config';
-import { createDnsProvider, DnsProvider } from '@fleetcert/dns';
-import { DNS_PROVIDER } from './dns.tokens';
+import { createDnsProvider, DnsProvider, formatEndpoint, PropagationChecker } from '@fleetcert/dns';
+import { DNS_PROVIDER, DNS_PROPAGATION } from './dns.tokens';
 
 /**
  * Without TSIG credentials fleetcert cannot change the zone; the API still runs
@@ -43,7 +43,19 @@ class UnconfiguredDnsProvider implements DnsProvider {
         });
       },
     },
+    {
+      provide: DNS_PROPAGATION,
+      inject: [APP_CONFIG],
+      useFactory: ({ dns }: AppConfig): PropagationChecker =>
+        new PropagationChecker({
+          nameservers: dns.nameservers?.map((ns) => formatEndpoint(ns)),
+          resolver: formatEndpoint(dns.server),
+          timeoutMs: dns.propagationTimeoutMs,
+          intervalMs: dns.propagationIntervalMs,
+          queryTimeoutMs: Math.min(dns.timeoutMs, 2000),
+        }),
+    },
   ],
-  exports: [DNS_PROVIDER],
+  exports: [DNS_PROVIDER, DNS_PROPAGATION],
 })
 export class DnsModule {}

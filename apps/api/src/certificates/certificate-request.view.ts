@@ -1,0 +1,32 @@
+import type { RequestWithCertificate } from '@fleetcert/db';
+import type { CertificateRequestView } from './certificates.dto';
+
+/** The one mapping from a stored request (and its certificate) to what devices see. */
+export function toCertificateRequestView(
+  r: RequestWithCertificate,
+  opts: { withChain: boolean },
+): CertificateRequestView {
+  const view: CertificateRequestView = {
+    id: r.id,
+    status: r.status,
+    identifiers: r.identifiers as unknown as CertificateRequestView['identifiers'],
+    profile: r.profile,
+    challenge: r.challengeType === 'http_01' ? 'http-01' : 'dns-01',
+    createdAt: r.createdAt.toISOString(),
+  };
+  const cert = r.status === 'valid' ? r.certificate : null;
+  if (cert) {
+    if (opts.withChain) view.certificate = cert.chainPem;
+    view.notBefore = cert.notBefore.toISOString();
+    view.notAfter = cert.notAfter.toISOString();
+    if (cert.renewalStart && cert.renewalEnd) {
+      view.renewal = {
+        windowStart: cert.renewalStart.toISOString(),
+        windowEnd: cert.renewalEnd.toISOString(),
+      };
+    }
+  }
+  if (r.status === 'deferred' && r.deferredUntil) view.deferredUntil = r.deferredUntil.toISOString();
+  if (r.errorType) view.error = { type: r.errorType, detail: r.errorDetail ?? '' };
+  return view;
+}

@@ -1,0 +1,93 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { AcmeAuthorization, AcmeCa } from '@fleetcert/acme';
+import { ACME_CA, DNS_PROPAGATION, DNS_PROVIDER } from '@fleetcert/adapters';
+import { APP_CONFIG, AppConfig } from '@fleetcert/config';
+import { Challenge, ChallengeRepository } from '@fleetcert/db';
+import type { DnsProvider, PropagationChecker } from '@fleetcert/dns';
+import { Metrics } from '@fleetcert/observability';
+import { AcmeProblemError } from '@fleetcert/acme';
+
+/**
+ * Solves one authorization with DNS-01: TXT record through the DnsProvider, our own
+ * propagation check at every authoritative nameserver (never acme-client's self-check),
+ * then the challenge answer and the wait for the CA's verdict. The TXT record is removed
+ * in every outcome.
+ */
+@Injectable()
+export class Dns01Solver {
+  private readonly logger = new Logger(Dns01Solver.name);
+
+  constructor(
+    @Inject(ACME_CA) private readonly ca: AcmeCa,
+    @Inject(DNS_PROVIDER) private readonly dns: DnsProvider,
+    @Inject(DNS_PROPAGATION) private readonly propagation: PropagationChecker,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly challenges: ChallengeRepository,
+    private readonly metrics: Metrics,
+  ) {}
+
+  async solve(requestId: string, authorizationUrl: string, deadline: Date): Promise<void> {
+    const authz = await this.ca.getAuthorization(authorizationUrl);
+    if (authz.status === 'valid') return;
+    if (authz.status !== 'pending') throw refusal(authz, `authorization is ${authz.status}`);
+    const challenge = authz.challenges.find((c) => c.type === 'dns-01');
+    if (!challenge) throw refusal(authz, 'the CA offered no dns-01 challenge');
+
+    const fqdn = `_acme-challenge.${authz.identifier.value}`;
+    const txt = await this.ca.dns01TxtValue(challenge.token);
+    const row = await this.challenges.upsert({
+      requestId,
+      type: 'dns_01',
+      identifierType: authz.identifier.type,
+      identifierValue: authz.identifier.value,
+      authorizationUrl,
+      challengeUrl: challenge.url,
+      token: challenge.token,
+      keyAuthorization: txt,
+      expiresAt: authz.expires,
+    });
+    let current = row;
+    try {
+      await this.dns.presentTxt(fqdn, txt);
+      current = await this.challenges.setStatus(row.id, 'presented');
+      const { waitedMs } = await this.propagation.waitForTxt(this.config.fleet.zone, fqdn, txt);
+      this.metrics.dnsPropagationWait.observe(waitedMs / 1000);
+      // A resumed order may have answered already; answering twice is harmless but wasteful.
+      if (challenge.status === 'pending') await this.ca.answerChallenge(challenge.url);
+      await this.ca.waitForAuthorization(authorizationUrl, deadline);
+      current = await this.challenges.setStatus(row.id, 'valid');
+    } catch (err) {
+      if (err instanceof AcmeProblemError)
+        current = await this.challenges.setStatus(row.id, 'invalid').catch(() => current);
+      throw err;
+    } finally {
+      await this.cleanUp(current);
+    }
+  }
+
+  /**
+   * Removes a challenge's TXT record; also used for records a crashed attempt left behind.
+   * A challenge that reached a verdict keeps it (`valid`/`invalid`); an unfinished one becomes `cleaned`.
+   */
+  async cleanUp(row: Challenge): Promise<void> {
+    const fqdn = `_acme-challenge.${row.identifierValue}`;
+    try {
+      await this.dns.cleanUpTxt(fqdn, row.keyAuthorization);
+      if (row.status === 'presented' || row.status === 'pending')
+        await this.challenges.setStatus(row.id, 'cleaned');
+    } catch (err) {
+      // The record stays until the next attempt or the reconciler's sweep; it is harmless to the zone.
+      this.logger.warn({ fqdn, err: (err as Error).message }, 'could not remove challenge TXT record');
+    }
+  }
+}
+
+function refusal(authz: AcmeAuthorization, detail: string): AcmeProblemError {
+  const challengeError = authz.challenges.find((c) => c.error)?.error;
+  return AcmeProblemError.fromDocument(
+    challengeError ?? {
+      type: 'urn:ietf:params:acme:error:unauthorized',
+      detail: `${authz.identifier.value}: ${detail}`,
+    },
+  );
+}

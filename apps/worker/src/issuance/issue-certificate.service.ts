@@ -1,0 +1,226 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import {
+  AcmeCa,
+  AcmeOrder,
+  AcmeProblemError,
+  AcmeErrorClassification,
+  classifyAcmeError,
+  FLEETCERT_ERROR_TYPES,
+} from '@fleetcert/acme';
+import { ACME_CA } from '@fleetcert/adapters';
+import { APP_CONFIG, AppConfig } from '@fleetcert/config';
+import { CertificateRepository, CertificateRequestRepository, RequestForWork } from '@fleetcert/db';
+import { DnsError, DnsUnavailableError, PropagationTimeoutError } from '@fleetcert/dns';
+import { Metrics } from '@fleetcert/observability';
+import { parseCertificateChain, parseCsr } from '@fleetcert/pki';
+import { Dns01Solver } from './dns01-solver';
+import { IssuanceOutcome, RetryableIssuanceError } from './issuance-outcome';
+import { renewalWindow } from './renewal-window';
+
+/**
+ * Runs one attempt at a certificate request: resume or create the ACME order (its URL is
+ * saved the moment the CA returns it, so a crashed worker never orders twice), solve its
+ * authorizations concurrently, finalize with the device's CSR, store the chain.
+ *
+ * Safe to run again at any point: a finished request is left alone, a saved order is
+ * resumed, records a crashed attempt left in DNS are removed.
+ */
+@Injectable()
+export class IssueCertificateService {
+  private readonly logger = new Logger(IssueCertificateService.name);
+
+  constructor(
+    private readonly requests: CertificateRequestRepository,
+    private readonly certificates: CertificateRepository,
+    private readonly dns01: Dns01Solver,
+    @Inject(ACME_CA) private readonly ca: AcmeCa,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly metrics: Metrics,
+  ) {}
+
+  async run(requestId: string, isLastAttempt: boolean): Promise<IssuanceOutcome> {
+    const request = await this.requests.getForWork(requestId);
+    if (!request || request.status === 'valid' || request.status === 'failed') return { kind: 'done' };
+    if (request.device.status !== 'active') {
+      await this.fail(request, {
+        kind: 'fail',
+        type: 'urn:fleetcert:error:deviceDisabled',
+        detail: 'The device was disabled',
+      });
+      return { kind: 'done' };
+    }
+    if (request.deferredUntil && request.deferredUntil.getTime() > Date.now()) {
+      return { kind: 'defer', until: request.deferredUntil };
+    }
+
+    await this.requests.update(request.id, {
+      status: 'processing',
+      attempts: { increment: 1 },
+      deferredUntil: null,
+    });
+    const started = Date.now();
+    try {
+      await this.sweepLeftovers(request);
+      const order = await this.issue(request);
+      await this.store(request, order);
+      this.metrics.orderDuration.observe({ challenge: 'dns-01' }, (Date.now() - started) / 1000);
+      this.metrics.certificateRequests.inc({ outcome: 'valid' });
+      return { kind: 'done' };
+    } catch (err) {
+      return this.handleError(request, err, isLastAttempt);
+    }
+  }
+
+  private async issue(request: RequestForWork): Promise<AcmeOrder> {
+    await this.ca.ensureAccount();
+    const deadline = new Date(Date.now() + this.config.acme.orderTimeoutMs);
+    let order = await this.resumeOrCreateOrder(request);
+
+    if (order.status === 'pending') {
+      const results = await Promise.allSettled(
+        order.authorizations.map((url) => this.dns01.solve(request.id, url, deadline)),
+      );
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+      order = await this.ca.waitForOrder(order.url, ['ready', 'valid'], deadline);
+    }
+    if (order.status === 'ready') {
+      const csr = await parseCsr(request.csrPem);
+      order = await this.ca.finalize(order, csr.der);
+    }
+    if (order.status !== 'valid') order = await this.ca.waitForOrder(order.url, ['valid'], deadline);
+    return order;
+  }
+
+  private async resumeOrCreateOrder(request: RequestForWork): Promise<AcmeOrder> {
+    if (request.orderUrl) {
+      try {
+        const order = await this.ca.getOrder(request.orderUrl);
+        if (order.status !== 'invalid') return order;
+        if (order.error) throw AcmeProblemError.fromDocument(order.error);
+      } catch (err) {
+        // An order the CA forgot (expired, 404) is ordered again; anything else is a real error.
+        if (!(err instanceof AcmeProblemError && err.status === 404)) throw err;
+      }
+      this.logger.warn(
+        { requestId: request.id, orderUrl: request.orderUrl },
+        'saved order is gone; ordering again',
+      );
+    }
+    const order = await this.ca.createOrder({
+      identifiers: request.identifiers as unknown as { type: 'dns' | 'ip'; value: string }[],
+      profile: request.profile ?? undefined,
+    });
+    // Saved before anything else happens: this is what makes a restart resume instead of re-order.
+    await this.requests.update(request.id, { orderUrl: order.url });
+    return order;
+  }
+
+  private async store(request: RequestForWork, order: AcmeOrder): Promise<void> {
+    const pem = await this.ca.downloadCertificate(order);
+    const cert = parseCertificateChain(pem);
+    const window = renewalWindow(cert.notBefore, cert.notAfter);
+    await this.requests.db.$transaction(async (tx) => {
+      await this.certificates.create(
+        {
+          requestId: request.id,
+          deviceId: request.deviceId,
+          serial: cert.serialHex,
+          ariCertId: cert.ariCertId ?? `${request.id}.noaki`,
+          identifierSet: request.identifierSet,
+          notBefore: cert.notBefore,
+          notAfter: cert.notAfter,
+          chainPem: cert.chainPem,
+          publicKeySha256: cert.publicKeySha256,
+          renewalStart: window.start,
+          renewalEnd: window.end,
+          nextCheckAt: window.start,
+        },
+        tx,
+      );
+      await this.requests.update(
+        request.id,
+        { status: 'valid', completedAt: new Date(), errorType: null, errorDetail: null, deferredUntil: null },
+        tx,
+      );
+    });
+    this.logger.log(
+      { requestId: request.id, serial: cert.serialHex, notAfter: cert.notAfter },
+      'certificate issued',
+    );
+  }
+
+  private async handleError(
+    request: RequestForWork,
+    err: unknown,
+    isLastAttempt: boolean,
+  ): Promise<IssuanceOutcome> {
+    const verdict = classify(err);
+    this.metrics.acmeErrors.inc({ type: shortType(verdict.type) });
+    this.logger.warn(
+      { requestId: request.id, kind: verdict.kind, type: verdict.type, detail: verdict.detail },
+      'attempt did not finish',
+    );
+
+    if (verdict.kind === 'fail' || (verdict.kind !== 'defer' && isLastAttempt)) {
+      await this.fail(request, verdict);
+      return { kind: 'done' };
+    }
+    if (verdict.kind === 'defer') {
+      const until = verdict.retryAfter ?? new Date(Date.now() + 60_000);
+      await this.requests.update(request.id, {
+        status: 'deferred',
+        deferredUntil: until,
+        errorType: verdict.type,
+        errorDetail: verdict.detail,
+      });
+      this.metrics.certificateRequests.inc({ outcome: 'deferred' });
+      return { kind: 'defer', until };
+    }
+    if (verdict.kind === 'reorder')
+      await this.requests.update(request.id, { orderUrl: null, replacesCertificateId: null });
+    // Retry: back to pending with the last transient error visible, until the next attempt.
+    await this.requests.update(request.id, {
+      status: 'pending',
+      errorType: verdict.type,
+      errorDetail: verdict.detail,
+    });
+    throw new RetryableIssuanceError(verdict.type, verdict.detail);
+  }
+
+  private async fail(request: RequestForWork, verdict: AcmeErrorClassification): Promise<void> {
+    await this.requests.update(request.id, {
+      status: 'failed',
+      completedAt: new Date(),
+      errorType: verdict.type,
+      errorDetail: verdict.detail,
+    });
+    this.metrics.certificateRequests.inc({ outcome: 'failed' });
+  }
+
+  /** TXT records of an earlier attempt that died between presenting and cleaning up. */
+  private async sweepLeftovers(request: RequestForWork): Promise<void> {
+    for (const c of request.challenges) {
+      if (c.type === 'dns_01' && c.status === 'presented') await this.dns01.cleanUp(c);
+    }
+  }
+}
+
+/** ACME errors classify themselves; DNS errors are ours: outages retry, refusals fail. */
+function classify(err: unknown): AcmeErrorClassification {
+  if (err instanceof PropagationTimeoutError || err instanceof DnsUnavailableError) {
+    return { kind: 'retry', type: 'urn:fleetcert:error:dns', detail: err.message };
+  }
+  if (err instanceof DnsError) {
+    return { kind: 'fail', type: 'urn:fleetcert:error:dns', detail: `DNS update refused: ${err.message}` };
+  }
+  const verdict = classifyAcmeError(err);
+  if (verdict.type === FLEETCERT_ERROR_TYPES.internal) {
+    return { ...verdict, kind: 'retry' };
+  }
+  return verdict;
+}
+
+function shortType(type: string): string {
+  return type.slice(type.lastIndexOf(':') + 1) || 'unknown';
+}

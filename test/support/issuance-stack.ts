@@ -1,0 +1,90 @@
+import { startTestApi, TestApi } from './api';
+import { Bind9Handle, startBind9 } from './bind9';
+import { testConfig, TestEnv, testEnv } from './config';
+import { PebbleHandle, PebbleOptions, startPebble } from './pebble';
+import { startWorkerProcess, WorkerProcess } from './worker-process';
+
+export interface IssuanceStack {
+  bind: Bind9Handle;
+  pebble: PebbleHandle;
+  api: TestApi;
+  env: TestEnv;
+  admin: string;
+  /** Starts (another) worker process with this stack's configuration plus `overrides`. */
+  startWorker(overrides?: TestEnv): Promise<WorkerProcess>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole product wired together on loopback: BIND9 serving the fleet zone, Pebble
+ * validating against it, the API in this process, workers as real child processes.
+ */
+export async function startIssuanceStack(opts: {
+  zone: string;
+  fleet: string;
+  pebble?: PebbleOptions;
+  env?: TestEnv;
+  worker?: boolean;
+}): Promise<IssuanceStack & { worker?: WorkerProcess }> {
+  const started: { stop(): Promise<unknown> }[] = [];
+  try {
+    return await start(opts, started);
+  } catch (err) {
+    // A half-started stack must not outlive the failed test (Jest would never exit).
+    await Promise.allSettled(started.reverse().map((s) => s.stop()));
+    throw err;
+  }
+}
+
+async function start(
+  opts: { zone: string; fleet: string; pebble?: PebbleOptions; env?: TestEnv; worker?: boolean },
+  started: { stop(): Promise<unknown> }[],
+): Promise<IssuanceStack & { worker?: WorkerProcess }> {
+  const bind = await startBind9({ zone: opts.zone });
+  started.push(bind);
+  const pebble = await startPebble({ dnsServer: { host: bind.host, port: bind.port }, ...opts.pebble });
+  started.push(pebble);
+  const env = testEnv({
+    FLEETCERT_FLEET_NAME: opts.fleet,
+    FLEETCERT_FLEET_ZONE: opts.zone,
+    FLEETCERT_DNS_SERVER: `${bind.host}:${bind.port}`,
+    FLEETCERT_DNS_TSIG_KEY_NAME: bind.tsig.name,
+    FLEETCERT_DNS_TSIG_ALGORITHM: bind.tsig.algorithm,
+    FLEETCERT_DNS_TSIG_SECRET: bind.tsig.secret,
+    FLEETCERT_DNS_NAMESERVERS: `${bind.host}:${bind.port}`,
+    FLEETCERT_DNS_PROPAGATION_INTERVAL_MS: '50',
+    FLEETCERT_ACME_DIRECTORY_URL: pebble.directoryUrl,
+    FLEETCERT_ACME_CA_BUNDLE: pebble.caBundlePath,
+    FLEETCERT_ACME_TERMS_AGREED: 'true',
+    FLEETCERT_ACME_CONTACT_EMAIL: 'ops@fleet.test',
+    FLEETCERT_WORKER_LOCK_MS: '2000',
+    FLEETCERT_RECONCILE_INTERVAL_MS: '1000',
+    ...opts.env,
+  });
+  const api = await startTestApi(testConfig(env));
+  started.push({ stop: () => api.close() });
+  const admin = await api.operatorKey();
+  const workers: WorkerProcess[] = [];
+  const startWorker = async (overrides: TestEnv = {}) => {
+    const w = await startWorkerProcess({ ...env, ...overrides });
+    workers.push(w);
+    started.push(w);
+    return w;
+  };
+  const worker = opts.worker === false ? undefined : await startWorker();
+  return {
+    bind,
+    pebble,
+    api,
+    env,
+    admin,
+    worker,
+    startWorker,
+    async stop() {
+      await Promise.all(workers.map((w) => w.stop()));
+      await api.close();
+      await pebble.stop();
+      await bind.stop();
+    },
+  };
+}
