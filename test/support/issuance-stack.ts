@@ -12,6 +12,8 @@ export interface IssuanceStack {
   admin: string;
   /** Starts (another) worker process with this stack's configuration plus `overrides`. */
   startWorker(overrides?: TestEnv): Promise<WorkerProcess>;
+  /** Stops every worker process started so far (gracefully). */
+  stopWorkers(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -80,6 +82,9 @@ async function start(
     admin,
     worker,
     startWorker,
+    async stopWorkers() {
+      await Promise.all(workers.map((w) => w.stop()));
+    },
     async stop() {
       await Promise.all(workers.map((w) => w.stop()));
       await api.close();

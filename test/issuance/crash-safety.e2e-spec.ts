@@ -1,0 +1,101 @@
+import { createSocket, Socket } from 'node:dgram';
+import Redis from 'ioredis';
+import { Queue } from 'bullmq';
+import { PRISMA, PrismaClient } from '@fleetcert/db';
+import { ISSUANCE_QUEUE } from '@fleetcert/queue';
+import { generateKeys, makeCsr } from '../../libs/pki/src/testing/pki-fixtures';
+import { IssuanceStack, startIssuanceStack } from '../support/issuance-stack';
+import { waitFor } from '../support/wait-for';
+
+const ZONE = 'crash.fleet.test';
+
+/**
+ * Postgres is the record; the worker and Redis may die at any moment. These tests kill the
+ * real worker process with SIGKILL and really delete the queue's Redis keys.
+ */
+describe('Crash safety', () => {
+  let stack: IssuanceStack;
+  let prisma: PrismaClient;
+  let silentNameserver: Socket;
+
+  beforeAll(async () => {
+    stack = await startIssuanceStack({ zone: ZONE, fleet: 'crash', worker: false });
+    prisma = stack.api.app.get(PRISMA);
+    // A "nameserver" that never answers: a worker told to check it waits in the middle of an order.
+    silentNameserver = createSocket('udp4');
+    await new Promise<void>((resolve) => silentNameserver.bind(0, '127.0.0.1', resolve));
+  }, 60_000);
+  afterAll(async () => {
+    silentNameserver?.close();
+    await stack?.stop();
+  });
+
+  async function submit(): Promise<{ token: string; id: string; hostname: string }> {
+    const device = (await stack.api.request('POST', '/v1/admin/devices', { token: stack.admin, body: {} }))
+      .body;
+    const csr = await makeCsr({ keys: await generateKeys({ ec: 'P-256' }), dns: [device.hostname] });
+    const res = await stack.api.request('POST', '/v1/certificates', { token: device.token, body: { csr } });
+    expect(res.status).toBe(202);
+    return { token: device.token, id: res.body.id, hostname: device.hostname };
+  }
+
+  const finished = (token: string, id: string) =>
+    waitFor(
+      async () => (await stack.api.request('GET', `/v1/certificates/${id}`, { token })).body,
+      (b) => b.status === 'valid' || b.status === 'failed',
+      { timeoutMs: 60_000, what: `request ${id} to finish` },
+    );
+
+  it('should resume the same ACME order after the worker is killed mid-order', async () => {
+    const { address, port } = silentNameserver.address();
+    const doomed = await stack.startWorker({
+      FLEETCERT_DNS_NAMESERVERS: `${stack.bind.host}:${stack.bind.port},${address}:${port}`,
+      FLEETCERT_DNS_PROPAGATION_TIMEOUT_MS: '600000',
+    });
+    const request = await submit();
+
+    // Wait until the order exists at the CA and its TXT record is in the zone: mid-order.
+    const midway = await waitFor(
+      () =>
+        prisma.certificateRequest.findUniqueOrThrow({
+          where: { id: request.id },
+          include: { challenges: true },
+        }),
+      (r) => r.orderUrl !== null && r.challenges.some((c) => c.status === 'presented'),
+      { what: 'the order to be created and its challenge presented' },
+    );
+    expect(await stack.bind.query(`_acme-challenge.${request.hostname}`, 'TXT')).toHaveLength(1);
+    doomed.kill('SIGKILL');
+    await doomed.exited;
+
+    await stack.startWorker();
+    const done = await finished(request.token, request.id);
+    expect(done.status).toBe('valid');
+    const after = await prisma.certificateRequest.findUniqueOrThrow({ where: { id: request.id } });
+    expect(after.orderUrl).toBe(midway.orderUrl);
+    // The record the killed worker left behind is gone too.
+    expect(await stack.bind.query(`_acme-challenge.${request.hostname}`, 'TXT')).toEqual([]);
+  });
+
+  it('should re-enqueue unfinished requests after the queue was wiped from Redis', async () => {
+    // No worker runs while work is stored and the queue is wiped: only Postgres remembers it.
+    await stack.stopWorkers();
+    const requests = await Promise.all([submit(), submit(), submit()]);
+    const redis = new Redis(stack.api.config.redis.url);
+    const queue = new Queue(ISSUANCE_QUEUE, { connection: redis, prefix: stack.env.FLEETCERT_REDIS_PREFIX });
+    try {
+      expect(await queue.getJob(requests[0].id)).toBeDefined();
+      const keys = await redis.keys(`${stack.env.FLEETCERT_REDIS_PREFIX}:*`);
+      expect(keys.length).toBeGreaterThan(0);
+      await redis.del(...keys);
+      for (const r of requests) expect(await queue.getJob(r.id)).toBeUndefined();
+
+      await stack.startWorker();
+      const results = await Promise.all(requests.map((r) => finished(r.token, r.id)));
+      expect(results.map((r) => r.status)).toEqual(['valid', 'valid', 'valid']);
+    } finally {
+      await queue.close();
+      redis.disconnect();
+    }
+  });
+});
