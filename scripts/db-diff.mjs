@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// `npm run db:diff -- NAME`: writes the next migration, prisma/migrations/<timestamp>_NAME/migration.sql,
-// as the SQL that turns the schema of the last commit (git HEAD) into the current prisma/schema.prisma.
+// `npm run db:diff -- NAME [--from FILE]`: writes the next migration,
+// prisma/migrations/<timestamp>_NAME/migration.sql, as the SQL that turns the schema of the last
+// commit (git HEAD; or FILE, e.g. a copy taken before your edit while others' schema changes are
+// still uncommitted) into the current prisma/schema.prisma.
 //
 // It uses Prisma's own schema engine compiled to WebAssembly (@prisma/schema-engine-wasm), so the
 // SQL is exactly what `prisma migrate dev` would write, without the native engine the Prisma CLI
@@ -34,7 +36,11 @@ const { PrismaPg } = require('@prisma/adapter-pg');
 const { bindMigrationAwareSqlAdapterFactory } = require('@prisma/driver-adapter-utils');
 const schemaPath = path.join(root, 'prisma/schema.prisma');
 const current = fs.readFileSync(schemaPath, 'utf8');
-const previous = execFileSync('git', ['show', 'HEAD:prisma/schema.prisma'], { cwd: root, encoding: 'utf8' });
+const fromIndex = process.argv.indexOf('--from');
+const previous =
+  fromIndex > 0
+    ? fs.readFileSync(path.resolve(process.argv[fromIndex + 1]), 'utf8')
+    : execFileSync('git', ['show', 'HEAD:prisma/schema.prisma'], { cwd: root, encoding: 'utf8' });
 // The engine wants a connection even for a schema-to-schema diff; it changes nothing there.
 const adapter = bindMigrationAwareSqlAdapterFactory(
   new PrismaPg({

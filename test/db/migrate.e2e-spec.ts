@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readdirSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,10 @@ import { databaseExists, databaseUrl, dropDatabase, uniqueDatabaseName, withData
 
 const MIGRATIONS_DIR = join(__dirname, '../../prisma/migrations');
 const INIT = '20261122000000_init';
+/** Every migration the project ships, in the order they apply. */
+const ALL = readdirSync(MIGRATIONS_DIR)
+  .filter((d) => /^\d{14}_/.test(d))
+  .sort();
 
 interface HistoryRow {
   id: string;
@@ -79,15 +84,15 @@ describe('migrate', () => {
         log: (l) => lines.push(l),
       });
 
-      expect(applied).toEqual([INIT]);
+      expect(applied).toEqual(ALL);
       expect(lines).toEqual([
         `Created database ${name}`,
-        expect.stringMatching(new RegExp(`^Applied migration ${INIT} `)),
+        ...ALL.map((m) => expect.stringMatching(new RegExp(`^Applied migration ${m} `))),
       ]);
       const file = await readFile(join(MIGRATIONS_DIR, INIT, 'migration.sql'));
       const rows = await history(name);
-      expect(rows).toHaveLength(1);
-      const [row] = rows;
+      expect(rows).toHaveLength(ALL.length);
+      const row = rows.find((r) => r.migration_name === INIT);
       expect(row).toMatchObject({
         migration_name: INIT,
         checksum: createHash('sha256').update(file).digest('hex'),
@@ -149,8 +154,8 @@ describe('migrate', () => {
       });
 
       expect(applied).toEqual([]);
-      expect(lines).toEqual(['No pending migrations to apply (1 already applied).']);
-      expect(await history(name)).toHaveLength(1);
+      expect(lines).toEqual([`No pending migrations to apply (${ALL.length} already applied).`]);
+      expect(await history(name)).toHaveLength(ALL.length);
     });
 
     it('should refuse a migration file modified after it was applied', async () => {
@@ -176,18 +181,18 @@ describe('migrate', () => {
     const name = newDatabase('order');
     const url = databaseUrl(name);
     const dir = await copyOfMigrations();
-    await addMigration(dir, '20261124000000_second', 'ALTER TABLE "probe" ADD COLUMN "b" INTEGER;\n');
-    await addMigration(dir, '20261123000000_first', 'CREATE TABLE "probe" ("a" INTEGER);\n');
+    await addMigration(dir, '29991231000001_second', 'ALTER TABLE "probe" ADD COLUMN "b" INTEGER;\n');
+    await addMigration(dir, '29991231000000_first', 'CREATE TABLE "probe" ("a" INTEGER);\n');
 
     await expect(migrate({ databaseUrl: url, migrationsDir: dir })).resolves.toEqual([
-      INIT,
-      '20261123000000_first',
-      '20261124000000_second',
+      ...ALL,
+      '29991231000000_first',
+      '29991231000001_second',
     ]);
 
     const error = await migrationError(migrate({ databaseUrl: url, migrationsDir: MIGRATIONS_DIR }));
     expect(error.code).toBe('MISSING_MIGRATION');
-    expect(error.message).toContain('20261123000000_first, 20261124000000_second');
+    expect(error.message).toContain('29991231000000_first, 29991231000001_second');
   });
 
   it('should refuse to run while a migration is recorded as failed and unresolved', async () => {
@@ -248,8 +253,8 @@ describe('migrate', () => {
       migrate({ databaseUrl: url, migrationsDir: MIGRATIONS_DIR }),
     ]);
 
-    expect(results.flat()).toEqual([INIT]);
-    expect(await history(name)).toHaveLength(1);
+    expect(results.flat()).toEqual(ALL);
+    expect(await history(name)).toHaveLength(ALL.length);
   });
 
   it('should give up after lockTimeoutMs while another session holds the migration lock', async () => {

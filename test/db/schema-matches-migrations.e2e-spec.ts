@@ -70,15 +70,15 @@ describe('prisma/migrations', () => {
       ['a changed @map of an enum value', '@map("dns-01")', '@map("dns_01")', 'enum ChallengeType: values'],
       [
         'a new @@index',
-        '  @@index([ipv6])\n',
-        '  @@index([ipv6])\n  @@index([label])\n',
-        'index devices_label_idx on devices(label): missing',
+        '  @@index([notAfter])\n',
+        '  @@index([notAfter])\n  @@index([serial])\n',
+        'index certificates_serial_idx on certificates(serial): missing',
       ],
       [
         'a removed @@index',
-        '  @@index([ipv4])\n',
+        '  @@index([notAfter])\n',
         '',
-        'index devices_ipv4_idx on devices(ipv4): not in the schema',
+        'index certificates_notAfter_idx on certificates(notAfter): not in the schema',
       ],
       [
         'reordered @@index columns',

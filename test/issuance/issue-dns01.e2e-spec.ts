@@ -1,4 +1,6 @@
 import { PRISMA, PrismaClient } from '@fleetcert/db';
+import { createPrivateKey, webcrypto } from 'node:crypto';
+import { SecretBox } from '@fleetcert/crypto';
 import { parseCertificateChain, verifyChainTo } from '@fleetcert/pki';
 import { generateKeys, makeCsr } from '../../libs/pki/src/testing/pki-fixtures';
 import { IssuanceStack, startIssuanceStack } from '../support/issuance-stack';
@@ -48,8 +50,7 @@ describe('DNS-01 issuance end to end (Pebble + BIND9 + Postgres + Redis + worker
     expect(submitted.status).toBe(202);
 
     const done = await untilFinished(device.token, submitted.body.id);
-    expect(done.status).toBe('valid');
-    expect(done.error).toBeUndefined();
+    expect({ status: done.status, error: done.error }).toEqual({ status: 'valid', error: undefined });
     const cert = parseCertificateChain(done.certificate);
     expect(cert.dnsNames).toEqual([device.hostname]);
     expect(await verifyChainTo(done.certificate, await stack.pebble.rootCertificatePem())).toBe(true);
@@ -73,10 +74,27 @@ describe('DNS-01 issuance end to end (Pebble + BIND9 + Postgres + Redis + worker
   });
 
   it('should create one ACME account and reuse it, its key sealed at rest', async () => {
-    const accounts = await prisma.acmeAccount.findMany();
+    // Other suites of this run use their own CAs in the same database: look at this CA's.
+    const accounts = await prisma.acmeAccount.findMany({
+      where: { directoryUrl: stack.pebble.directoryUrl },
+    });
     expect(accounts).toHaveLength(1);
     expect(accounts[0].accountUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+\//);
     expect(Buffer.from(accounts[0].keyCiphertext).toString('latin1')).not.toContain('PRIVATE KEY');
+  });
+
+  it('should refuse a CSR made with the ACME account key (422, nothing stored)', async () => {
+    const account = await prisma.acmeAccount.findFirstOrThrow();
+    const box = new SecretBox(stack.api.config.encryption.keys);
+    const keyPem = box.open(account.keyCiphertext, account.directoryUrl).toString('utf8');
+    const keys = await importEcKeyPair(keyPem);
+    const device = await enrol();
+    const csr = await makeCsr({ keys, dns: [device.hostname] });
+    const before = await prisma.certificateRequest.count();
+    const res = await stack.api.request('POST', '/v1/certificates', { token: device.token, body: { csr } });
+    expect(res.status).toBe(422);
+    expect(res.body.message).toMatch(/account key/i);
+    expect(await prisma.certificateRequest.count()).toBe(before);
   });
 
   it('should issue valid certificates to 50 devices submitting at once', async () => {
@@ -113,3 +131,17 @@ describe('DNS-01 issuance end to end (Pebble + BIND9 + Postgres + Redis + worker
     expect(done.error.detail).toContain('blocked');
   });
 });
+
+/** The account's own P-256 key as a WebCrypto key pair, to sign a CSR with it. */
+async function importEcKeyPair(pem: string): Promise<webcrypto.CryptoKeyPair> {
+  const jwk = createPrivateKey(pem).export({ format: 'jwk' });
+  const alg = { name: 'ECDSA', namedCurve: 'P-256' };
+  const privateKey = await webcrypto.subtle.importKey('jwk', jwk as webcrypto.JsonWebKey, alg, true, [
+    'sign',
+  ]);
+  const { d: _d, ...pub } = jwk;
+  const publicKey = await webcrypto.subtle.importKey('jwk', pub as webcrypto.JsonWebKey, alg, true, [
+    'verify',
+  ]);
+  return { privateKey, publicKey };
+}

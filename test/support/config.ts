@@ -18,7 +18,9 @@ export function testEnv(overrides: TestEnv = {}): TestEnv {
     FLEETCERT_LOG_LEVEL: process.env.FLEETCERT_TEST_LOG_LEVEL ?? 'silent',
     FLEETCERT_HTTP_PORT: '0',
     FLEETCERT_DATA_DIR: `${tmpdir()}/fleetcert-test-${process.env.FLEETCERT_TEST_RUN ?? 'local'}`,
-    FLEETCERT_DATABASE_POOL_SIZE: '5',
+    FLEETCERT_DATABASE_POOL_SIZE: '10',
+    // Pebble has no rate limits; suites that test them set their own.
+    FLEETCERT_RATE_LIMITS: 'none',
     ...overrides,
   };
 }

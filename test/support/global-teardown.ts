@@ -9,7 +9,12 @@ export default async function globalTeardown(): Promise<void> {
     const client = new Client({ connectionString: adminDatabaseUrl() });
     await client.connect();
     try {
-      await client.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+      // The run's database and every per-stack database made from it (isolated-database.ts).
+      const { rows } = await client.query<{ datname: string }>(
+        `SELECT datname FROM pg_database WHERE datname = $1 OR datname LIKE $2`,
+        [dbName, `fleetcert_test_${process.env.FLEETCERT_TEST_RUN}_%`],
+      );
+      for (const { datname } of rows) await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
     } finally {
       await client.end();
     }

@@ -2,6 +2,7 @@ import { startTestApi, TestApi } from './api';
 import { Bind9Handle, startBind9 } from './bind9';
 import { testConfig, TestEnv, testEnv } from './config';
 import { PebbleHandle, PebbleOptions, startPebble } from './pebble';
+import { isolatedDatabase } from './isolated-database';
 import { startWorkerProcess, WorkerProcess } from './worker-process';
 
 export interface IssuanceStack {
@@ -42,11 +43,15 @@ async function start(
   opts: { zone: string; fleet: string; pebble?: PebbleOptions; env?: TestEnv; worker?: boolean },
   started: { stop(): Promise<unknown> }[],
 ): Promise<IssuanceStack & { worker?: WorkerProcess }> {
+  // A database of its own: see isolated-database.ts for why stacks must not share one.
+  const database = opts.env?.DATABASE_URL ? undefined : await isolatedDatabase(opts.fleet);
+  if (database) started.push({ stop: () => database.drop() });
   const bind = await startBind9({ zone: opts.zone });
   started.push(bind);
   const pebble = await startPebble({ dnsServer: { host: bind.host, port: bind.port }, ...opts.pebble });
   started.push(pebble);
   const env = testEnv({
+    ...(database ? { DATABASE_URL: database.url } : {}),
     FLEETCERT_FLEET_NAME: opts.fleet,
     FLEETCERT_FLEET_ZONE: opts.zone,
     FLEETCERT_DNS_SERVER: `${bind.host}:${bind.port}`,
@@ -90,6 +95,7 @@ async function start(
       await api.close();
       await pebble.stop();
       await bind.stop();
+      await database?.drop();
     },
   };
 }

@@ -1,21 +1,12 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { ConfigError, loadConfig } from '@fleetcert/config';
+import { loadConfigOrExit } from '@fleetcert/config';
 import { PRISMA, PrismaClient } from '@fleetcert/db';
 import { createLogger, Metrics, PinoNestLogger } from '@fleetcert/observability';
 import { WorkerModule } from './worker.module';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(78); // EX_CONFIG
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit();
   const logger = createLogger({ name: 'worker', level: config.logLevel });
   const app = await NestFactory.createApplicationContext(
     WorkerModule.forRoot(config, new Metrics('worker')),

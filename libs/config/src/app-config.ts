@@ -1,4 +1,5 @@
 import type { EncryptionKey, HostPort } from './parsers';
+import type { RateLimitSpec } from '@fleetcert/ratelimit';
 
 /** The one typed configuration object, built once at boot by `loadConfig`. */
 export interface AppConfig {
@@ -20,8 +21,22 @@ export interface AppConfig {
     orderTimeoutMs: number;
   };
   fleet: { name: string; zone: string; privacy: 'home' | 'hosted' };
-  certificates: { maxIdentifiers: number };
+  certificates: {
+    maxIdentifiers: number;
+    /** Development only: accept non-public IP identifiers. */
+    allowNonPublicIps: boolean;
+    /** Home fleets: random delay range between a device's DNS and IP certificates. */
+    privacyDelayMs: { min: number; max: number };
+    http01PullTimeoutMs: number;
+    challengeResponderPerMinute: number;
+  };
   worker: { concurrency: number; lockMs: number; reconcileIntervalMs: number };
+  /** The CA's rate limits to model (resolve against the directory with `resolveRateLimits`). */
+  rateLimits: RateLimitSpec;
+  /** The renewal scheduler; `revokeSupersededAfterMs` unset: superseded certificates are not revoked. */
+  renewal: { intervalMs: number; batchSize: number; revokeSupersededAfterMs?: number };
+  /** The operator dashboard: where its built assets are, how long a sign-in lasts. */
+  dashboard: { dir: string; sessionTtlMs: number };
   dns: {
     provider: 'rfc2136';
     server: HostPort;

@@ -38,6 +38,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if ((v.acmeEabKid === undefined) !== (v.acmeEabHmacKey === undefined)) {
     problems.push('FLEETCERT_ACME_EAB_KID and FLEETCERT_ACME_EAB_HMAC_KEY: set both or neither');
   }
+  if (
+    v.privacyDelayMinMs !== undefined &&
+    v.privacyDelayMaxMs !== undefined &&
+    v.privacyDelayMinMs > v.privacyDelayMaxMs
+  ) {
+    problems.push('FLEETCERT_PRIVACY_DELAY_MIN_MS: must not exceed FLEETCERT_PRIVACY_DELAY_MAX_MS');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const dataDir = resolve(v.dataDir!);
@@ -61,12 +68,25 @@ export function loadConfig(env: Env = process.env): AppConfig {
       orderTimeoutMs: v.acmeOrderTimeoutMs!,
     },
     fleet: { name: v.fleetName!, zone: v.fleetZone!, privacy: v.fleetPrivacy! },
-    certificates: { maxIdentifiers: v.maxIdentifiers! },
+    certificates: {
+      maxIdentifiers: v.maxIdentifiers!,
+      allowNonPublicIps: v.allowNonPublicIps!,
+      privacyDelayMs: { min: v.privacyDelayMinMs!, max: v.privacyDelayMaxMs! },
+      http01PullTimeoutMs: v.http01PullTimeoutMs!,
+      challengeResponderPerMinute: v.challengeResponderRate!,
+    },
     worker: {
       concurrency: v.workerConcurrency!,
       lockMs: v.workerLockMs!,
       reconcileIntervalMs: v.reconcileIntervalMs!,
     },
+    rateLimits: v.rateLimits!,
+    renewal: {
+      intervalMs: v.renewalIntervalMs!,
+      batchSize: v.renewalBatchSize!,
+      revokeSupersededAfterMs: v.revokeSupersededAfterMs,
+    },
+    dashboard: { dir: absolute(v.dashboardDir!), sessionTtlMs: v.sessionTtlHours! * 3600_000 },
     dns: {
       provider: v.dnsProvider!,
       server: v.dnsServer!,

@@ -4,6 +4,7 @@
  * configuration table in the README (checked by `settings.spec.ts`).
  */
 import { parsers as p } from './parsers';
+import { parseRateLimitSpec } from '@fleetcert/ratelimit';
 
 export const LETS_ENCRYPT_STAGING = 'https://acme-staging-v02.api.letsencrypt.org/directory';
 export const LETS_ENCRYPT_PRODUCTION = 'https://acme-v02.api.letsencrypt.org/directory';
@@ -244,6 +245,71 @@ export const SETTINGS = {
     default: '60000',
     doc: 'How often the worker re-enqueues unfinished requests that have no job (after a Redis loss).',
     parse: p.int({ min: 1000, max: 3600000 }),
+  }),
+  rateLimits: setting({
+    env: 'FLEETCERT_RATE_LIMITS',
+    default: 'auto',
+    doc: "CA rate limits to stay under: a preset (`auto` — Let's Encrypt staging's for its staging directory, Let's Encrypt's for any other CA —, `letsencrypt`, `letsencrypt-staging`, `none`), then optional overrides `limit=count/period[:capacity]` or `limit=off`, e.g. `letsencrypt,newOrdersPerAccount=1500/3h`.",
+    parse: parseRateLimitSpec,
+  }),
+  renewalIntervalMs: setting({
+    env: 'FLEETCERT_RENEWAL_INTERVAL_MS',
+    default: '60000',
+    doc: 'How often the renewal scheduler looks for certificates due for renewal, an ARI poll or revocation (one pass per interval across all workers).',
+    parse: p.int({ min: 100, max: 3600000 }),
+  }),
+  renewalBatchSize: setting({
+    env: 'FLEETCERT_RENEWAL_BATCH_SIZE',
+    default: '500',
+    doc: 'Certificates the renewal scheduler claims per database round trip.',
+    parse: p.int({ min: 1, max: 10000 }),
+  }),
+  revokeSupersededAfterMs: setting({
+    env: 'FLEETCERT_REVOKE_SUPERSEDED_AFTER_MS',
+    doc: 'Revoke a certificate this long after a newer one replaced it (reason `superseded`), leaving the device time to switch; unset: never revoke superseded certificates.',
+    parse: p.int({ min: 0, max: 90 * 24 * 3600 * 1000 }),
+  }),
+  dashboardDir: setting({
+    env: 'FLEETCERT_DASHBOARD_DIR',
+    default: 'apps/dashboard/dist',
+    doc: 'Directory of the built operator dashboard, served at `/` (`npm run build` writes it).',
+    parse: p.string(),
+  }),
+  sessionTtlHours: setting({
+    env: 'FLEETCERT_SESSION_TTL_HOURS',
+    default: '12',
+    doc: 'Lifetime of a dashboard sign-in (session cookie); the operator signs in again after it.',
+    parse: p.int({ min: 1, max: 720 }),
+  }),
+  allowNonPublicIps: setting({
+    env: 'FLEETCERT_ALLOW_NON_PUBLIC_IPS',
+    default: 'false',
+    doc: 'Development only: let devices request certificates for private, loopback and other non-public IP addresses (the sandbox and tests use it with Pebble). No public CA issues for them.',
+    parse: p.bool(),
+  }),
+  privacyDelayMinMs: setting({
+    env: 'FLEETCERT_PRIVACY_DELAY_MIN_MS',
+    default: '3600000',
+    doc: "Home fleets: least delay between a device's DNS and IP certificates, so Certificate Transparency timestamps do not pair them.",
+    parse: p.int({ min: 0, max: 30 * 24 * 3600 * 1000 }),
+  }),
+  privacyDelayMaxMs: setting({
+    env: 'FLEETCERT_PRIVACY_DELAY_MAX_MS',
+    default: '86400000',
+    doc: 'Home fleets: greatest such delay; each request draws a random delay between the two.',
+    parse: p.int({ min: 0, max: 30 * 24 * 3600 * 1000 }),
+  }),
+  http01PullTimeoutMs: setting({
+    env: 'FLEETCERT_HTTP01_PULL_TIMEOUT_MS',
+    default: '600000',
+    doc: 'Pull mode: how long the worker waits for a device to fetch its http-01 challenges before answering them anyway.',
+    parse: p.int({ min: 1000, max: 3600000 }),
+  }),
+  challengeResponderRate: setting({
+    env: 'FLEETCERT_CHALLENGE_RESPONDER_RATE',
+    default: '300',
+    doc: 'Requests per minute one client address may make to the public `/.well-known/acme-challenge/` responder (then 429).',
+    parse: p.int({ min: 1, max: 1000000 }),
   }),
 } as const;
 

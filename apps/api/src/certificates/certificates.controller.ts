@@ -23,7 +23,7 @@ import type { Device } from '@fleetcert/db';
 import { CurrentDevice, DeviceAuth } from '../auth/auth.decorators';
 import { ErrorBody } from '../common/error-body';
 import { CertificateRequestView, SubmitCsrDto } from './certificates.dto';
-import { CertificatesService } from './certificates.service';
+import { CertificatesService, DeviceWithFleet } from './certificates.service';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,128}$/;
 
@@ -48,7 +48,7 @@ export class CertificatesController {
     description: 'Refused by policy: weak key, too many names, …',
   })
   submit(
-    @CurrentDevice() device: Device,
+    @CurrentDevice() device: DeviceWithFleet,
     @Body() dto: SubmitCsrDto,
     @Headers('idempotency-key') idempotencyKey?: string,
   ): Promise<CertificateRequestView> {

@@ -32,7 +32,8 @@ export class ApiErrorFilter implements ExceptionFilter {
         msg: 'dependency unavailable',
       });
     }
-    if (body.statusCode === 503) void reply.header('Retry-After', '5');
+    const retryAfter = retryAfterOf(exception) ?? (body.statusCode === 503 ? 5 : undefined);
+    if (retryAfter !== undefined) void reply.header('Retry-After', String(retryAfter));
     void reply.status(body.statusCode).header('Content-Type', 'application/json; charset=utf-8').send(body);
   }
 
@@ -67,6 +68,15 @@ export class ApiErrorFilter implements ExceptionFilter {
     }
     return { statusCode: 500, error: STATUS_CODES[500]!, message: 'Internal error' };
   }
+}
+
+/** Seconds a throttling HttpException asks the client to wait (`{ retryAfter }` in its response). */
+function retryAfterOf(exception: unknown): number | undefined {
+  if (!(exception instanceof HttpException)) return undefined;
+  const res = exception.getResponse();
+  const value =
+    typeof res === 'object' && res !== null ? (res as { retryAfter?: unknown }).retryAfter : undefined;
+  return typeof value === 'number' ? value : undefined;
 }
 
 function errorMessage(err: unknown): string {

@@ -21,8 +21,9 @@ export function isDependencyOutage(err: unknown): boolean {
     if (code && NETWORK_CODES.has(code)) return true;
     if (name === 'PrismaClientInitializationError') return true;
     if (name === 'DriverAdapterError' && /connect|terminat|timeout/i.test(message ?? '')) return true;
-    // Prisma's own codes for "cannot reach the database" and pool timeouts.
-    if (code && ['P1001', 'P1002', 'P1017', 'P2024'].includes(code)) return true;
+    // Prisma's own codes for "cannot reach the database", pool timeouts, and a transaction
+    // that could not start in time (the database is saturated): retry later, nothing changed.
+    if (code && ['P1001', 'P1002', 'P1017', 'P2024', 'P2028'].includes(code)) return true;
     if (
       typeof message === 'string' &&
       /Connection is closed|Stream isn't writeable|connect ECONNREFUSED|Connection terminated|MaxRetriesPerRequest/i.test(

@@ -28,6 +28,10 @@ export class CurrentFleetService implements OnModuleInit {
     this.fleet = fleet;
   }
 
+  /**
+   * The fleet as loaded at boot: use it for what never changes (id, name, zone). Its
+   * policy settings can change at run time; read those from the database.
+   */
   get(): Fleet {
     if (!this.fleet) throw new Error('fleet not loaded yet');
     return this.fleet;

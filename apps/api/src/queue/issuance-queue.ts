@@ -21,9 +21,10 @@ export class IssuanceQueue implements OnApplicationShutdown {
    * Enqueues a stored request. Returns false instead of throwing when Redis is away: the
    * request is already durable in Postgres and the worker's reconciler will enqueue it.
    */
-  async enqueue(requestId: string): Promise<boolean> {
+  async enqueue(requestId: string, notBefore?: Date): Promise<boolean> {
     try {
-      await this.queue.add('issue', { requestId }, issueJobOptions(requestId));
+      const delay = notBefore ? notBefore.getTime() - Date.now() : 0;
+      await this.queue.add('issue', { requestId }, issueJobOptions(requestId, delay));
       return true;
     } catch (err) {
       this.logger.warn({ requestId, err: (err as Error).message }, 'could not enqueue; the reconciler will');

@@ -6,6 +6,7 @@ import { Challenge, ChallengeRepository } from '@fleetcert/db';
 import type { DnsProvider, PropagationChecker } from '@fleetcert/dns';
 import { Metrics } from '@fleetcert/observability';
 import { AcmeProblemError } from '@fleetcert/acme';
+import { challengeToSolve } from './challenge-to-solve';
 
 /**
  * Solves one authorization with DNS-01: TXT record through the DnsProvider, our own
@@ -26,12 +27,10 @@ export class Dns01Solver {
     private readonly metrics: Metrics,
   ) {}
 
-  async solve(requestId: string, authorizationUrl: string, deadline: Date): Promise<void> {
-    const authz = await this.ca.getAuthorization(authorizationUrl);
-    if (authz.status === 'valid') return;
-    if (authz.status !== 'pending') throw refusal(authz, `authorization is ${authz.status}`);
-    const challenge = authz.challenges.find((c) => c.type === 'dns-01');
-    if (!challenge) throw refusal(authz, 'the CA offered no dns-01 challenge');
+  async solve(requestId: string, authz: AcmeAuthorization, deadline: Date): Promise<void> {
+    const authorizationUrl = authz.url;
+    const challenge = challengeToSolve(authz, 'dns-01');
+    if (!challenge) return;
 
     const fqdn = `_acme-challenge.${authz.identifier.value}`;
     const txt = await this.ca.dns01TxtValue(challenge.token);
@@ -80,14 +79,4 @@ export class Dns01Solver {
       this.logger.warn({ fqdn, err: (err as Error).message }, 'could not remove challenge TXT record');
     }
   }
-}
-
-function refusal(authz: AcmeAuthorization, detail: string): AcmeProblemError {
-  const challengeError = authz.challenges.find((c) => c.error)?.error;
-  return AcmeProblemError.fromDocument(
-    challengeError ?? {
-      type: 'urn:ietf:params:acme:error:unauthorized',
-      detail: `${authz.identifier.value}: ${detail}`,
-    },
-  );
 }

@@ -14,7 +14,13 @@ export type RequestWithCertificate = CertificateRequest & { certificate: Certifi
 export type RequestForWork = CertificateRequest & {
   certificate: Certificate | null;
   challenges: Challenge[];
-  device: { id: string; hostname: string; status: string; fleetId: string };
+  device: {
+    id: string;
+    hostname: string;
+    status: string;
+    fleetId: string;
+    fleet: { defaultProfile: string | null };
+  };
 };
 
 export const OPEN_STATUSES: RequestStatus[] = ['pending', 'deferred', 'processing'];
@@ -29,7 +35,11 @@ export interface NewRequest {
   idempotencyKey?: string;
   profile?: string;
   challengeType: 'dns_01' | 'http_01';
+  http01Mode?: 'proxy' | 'pull';
+  status?: RequestStatus;
+  deferredUntil?: Date;
   replacesCertificateId?: string;
+  ariReplaces?: string | null;
   isRenewal?: boolean;
 }
 
@@ -55,7 +65,15 @@ export class CertificateRequestRepository {
       include: {
         certificate: true,
         challenges: true,
-        device: { select: { id: true, hostname: true, status: true, fleetId: true } },
+        device: {
+          select: {
+            id: true,
+            hostname: true,
+            status: true,
+            fleetId: true,
+            fleet: { select: { defaultProfile: true } },
+          },
+        },
       },
     });
   }
@@ -132,5 +150,41 @@ export class CertificateRequestRepository {
 
   countByStatus(): Promise<{ status: RequestStatus; _count: { _all: number } }[]> {
     return this.prisma.certificateRequest.groupBy({ by: ['status'], _count: { _all: true } }) as never;
+  }
+
+  /**
+   * The device's open requests and live certificates, with their keys and kinds: what the
+   * home-privacy guard compares a new request against.
+   */
+  listLiveForDevice(
+    deviceId: string,
+    tx: Db = this.prisma,
+  ): Promise<
+    {
+      identifierSet: string;
+      publicKeySha256: string;
+      status: RequestStatus;
+      createdAt: Date;
+      certificate: { createdAt: Date; publicKeySha256: string } | null;
+    }[]
+  > {
+    return tx.certificateRequest.findMany({
+      where: {
+        deviceId,
+        OR: [
+          { status: { in: OPEN_STATUSES } },
+          { status: 'valid', certificate: { notAfter: { gt: new Date() }, revokedAt: null } },
+        ],
+      },
+      select: {
+        identifierSet: true,
+        publicKeySha256: true,
+        status: true,
+        createdAt: true,
+        certificate: { select: { createdAt: true, publicKeySha256: true } },
+      },
+      orderBy: { createdAt: 'desc' },
+      take: 50,
+    });
   }
 }

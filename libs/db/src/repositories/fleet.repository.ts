@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Fleet, FleetPrivacy, PrismaClient } from '../generated/client';
+import type { Fleet, FleetPrivacy, Prisma, PrismaClient } from '../generated/client';
+import type { Db } from './audit.repository';
 import { PRISMA } from '../tokens';
 
 @Injectable()
@@ -17,5 +18,13 @@ export class FleetRepository {
   /** Creates the fleet if it does not exist yet; an existing one is returned unchanged. */
   async ensure(data: { name: string; zone: string; privacy: FleetPrivacy }): Promise<Fleet> {
     return this.prisma.fleet.upsert({ where: { name: data.name }, create: data, update: {} });
+  }
+
+  get db(): PrismaClient {
+    return this.prisma;
+  }
+
+  update(id: string, data: Prisma.FleetUpdateInput, tx: Db = this.prisma): Promise<Fleet> {
+    return tx.fleet.update({ where: { id }, data });
   }
 }
