@@ -6,16 +6,23 @@ import { Metrics, MetricsModule } from '@fleetcert/observability';
 import { ApiKeysController } from './admin/api-keys/api-keys.controller';
 import { OperatorsService } from './admin/api-keys/operators.service';
 import { AuditController } from './admin/audit/audit.controller';
+import { DASHBOARD_CONTROLLERS, DASHBOARD_PROVIDERS } from './admin/dashboard-endpoints';
+import { RENEWAL_CONTROLLERS, RENEWAL_PROVIDERS } from './admin/renewal-endpoints';
 import { DevicesController } from './admin/devices/devices.controller';
 import { DevicesService } from './admin/devices/devices.service';
 import { AuthModule } from './auth/auth.module';
 import { CertificatesController } from './certificates/certificates.controller';
 import { CertificatesService } from './certificates/certificates.service';
+import { ChallengeResponderController } from './challenges/challenge-responder.controller';
+import { FleetSettingsController } from './admin/fleet-settings/fleet-settings.controller';
+import { FleetSettingsService } from './admin/fleet-settings/fleet-settings.service';
+import { DeviceChallengesController } from './challenges/device-challenges.controller';
+import { AccountKeyFingerprintService } from './certificates/account-key-fingerprint.service';
 import { ApiErrorFilter } from './common/api-error.filter';
 import { createValidationPipe } from './common/validation.pipe';
 import { DeviceController } from './device/device.controller';
 import { DeviceService } from './device/device.service';
-import { DnsModule } from '@fleetcert/adapters';
+import { AcmeModule, DnsModule, SecretBoxModule } from '@fleetcert/adapters';
 import { FleetModule } from './fleet/fleet.module';
 import { HealthController } from './health/health.controller';
 import { MetricsController } from './metrics/metrics.controller';
@@ -33,6 +40,8 @@ export class AppModule {
         DbModule,
         QueueModule,
         DnsModule,
+        SecretBoxModule,
+        AcmeModule,
         FleetModule,
         AuthModule,
       ],
@@ -44,6 +53,11 @@ export class AppModule {
         AuditController,
         DeviceController,
         CertificatesController,
+        ChallengeResponderController,
+        FleetSettingsController,
+        DeviceChallengesController,
+        ...DASHBOARD_CONTROLLERS,
+        ...RENEWAL_CONTROLLERS,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ApiErrorFilter },
@@ -52,7 +66,11 @@ export class AppModule {
         OperatorsService,
         DeviceService,
         CertificatesService,
+        AccountKeyFingerprintService,
+        FleetSettingsService,
         IssuanceQueue,
+        ...DASHBOARD_PROVIDERS,
+        ...RENEWAL_PROVIDERS,
       ],
     };
   }

@@ -5,6 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import type { AppConfig } from '@fleetcert/config';
 import { Logger, Metrics, PinoNestLogger } from '@fleetcert/observability';
 import { AppModule } from './app.module';
+import { serveDashboard } from './dashboard/serve-dashboard';
 import { setUpOpenApi } from './openapi';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -45,6 +46,7 @@ export async function createApiApp(config: AppConfig, logger: Logger): Promise<N
   });
 
   setUpOpenApi(app);
+  await serveDashboard(app, config.dashboard.dir, logger);
   app.enableShutdownHooks();
   return app;
 }

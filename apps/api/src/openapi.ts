@@ -11,6 +11,11 @@ export function setUpOpenApi(app: NestFastifyApplication): void {
       .setVersion('1')
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Device token (fcd_…)' }, 'device')
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Operator API key (fco_…)' }, 'operator')
+      .addCookieAuth(
+        'fleetcert_session',
+        { type: 'apiKey', in: 'cookie', description: 'Dashboard session from POST /v1/admin/session' },
+        'session',
+      )
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });

@@ -4,9 +4,14 @@ import { AppConfig, ConfigModule } from '@fleetcert/config';
 import { DbModule } from '@fleetcert/db';
 import { Metrics, MetricsModule } from '@fleetcert/observability';
 import { Dns01Solver } from './issuance/dns01-solver';
+import { Http01Solver } from './issuance/http01-solver';
 import { IssuanceWorker } from './issuance/issuance.worker';
 import { IssueCertificateService } from './issuance/issue-certificate.service';
 import { ReconcilerService } from './reconciler/reconciler.service';
+import { RateLimitGate } from './issuance/rate-limit-gate';
+import { RenewalPlanner } from './renewal/renewal-planner';
+import { RenewalService } from './renewal/renewal.service';
+import { RenewalScheduler } from './renewal/renewal.scheduler';
 
 /** The worker process: a Nest application context (no HTTP server) running the BullMQ processors. */
 @Module({})
@@ -22,7 +27,17 @@ export class WorkerModule {
         SecretBoxModule,
         AcmeModule,
       ],
-      providers: [Dns01Solver, IssueCertificateService, IssuanceWorker, ReconcilerService],
+      providers: [
+        Dns01Solver,
+        Http01Solver,
+        IssueCertificateService,
+        IssuanceWorker,
+        ReconcilerService,
+        RateLimitGate,
+        RenewalPlanner,
+        RenewalService,
+        RenewalScheduler,
+      ],
     };
   }
 }

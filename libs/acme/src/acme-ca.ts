@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createPrivateKey } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as acme from 'acme-client';
 import { accountKeyThumbprint, loadOrCreateAccountKey, newAccountPayload } from './account';
@@ -19,7 +19,7 @@ import type {
   RenewalInfo,
   RevocationReason,
 } from './acme-client.port';
-import { registerAccount } from './acme-client-internals';
+import { registerAccount, useParsedAccountKey } from './acme-client-internals';
 import { AcmeDeadlineError } from './acme-deadline.error';
 import { AcmeHttp, responseMeta } from './acme-http';
 import { AcmeProblemError } from './acme-problem.error';
@@ -265,6 +265,7 @@ export class AcmeClientCa implements AcmeCa {
         externalAccountBinding: { ...account.externalAccountBinding },
       }),
     });
+    useParsedAccountKey(client, createPrivateKey(stored.keyPem));
     this.#http.attachTo(client);
     const thumbprint = accountKeyThumbprint(stored.keyPem);
     if (knownUrl) return { client, accountUrl: knownUrl, thumbprint };

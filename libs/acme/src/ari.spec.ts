@@ -1,4 +1,4 @@
-import { fallbackRenewalTime, parseRenewalInfo, pickRenewalTime } from './ari';
+import { fallbackRenewalTime, fallbackRenewalWindow, parseRenewalInfo, pickRenewalTime } from './ari';
 
 const NOW = Date.parse('2025-06-01T12:00:00Z');
 const DAY = 24 * 3600_000;
@@ -47,5 +47,19 @@ describe(fallbackRenewalTime.name, () => {
       new Date(NOW + 80 * 3600_000),
     );
     expect(fallbackRenewalTime(start, new Date(NOW + 90 * DAY), () => 1)).toEqual(new Date(NOW + 55.5 * DAY));
+  });
+});
+
+describe(fallbackRenewalWindow.name, () => {
+  it('should span 5% of the lifetime ending when a third (half under 10 days) remains', () => {
+    const start = new Date(NOW);
+    expect(fallbackRenewalWindow(start, new Date(NOW + 90 * DAY))).toEqual({
+      start: new Date(NOW + 55.5 * DAY),
+      end: new Date(NOW + 60 * DAY),
+    });
+    expect(fallbackRenewalWindow(start, new Date(NOW + 6 * DAY))).toEqual({
+      start: new Date(NOW + 2.7 * DAY),
+      end: new Date(NOW + 3 * DAY),
+    });
   });
 });

@@ -68,13 +68,20 @@ export function pickRenewalTime(
 }
 
 /**
- * Renewal time without ARI: when about a third of the lifetime remains (half for
- * certificates under 10 days), minus up to 5% of the lifetime of jitter so a fleet issued in
- * one burst does not renew in one.
+ * The renewal window without ARI: it ends when about a third of the lifetime remains (half
+ * for certificates under 10 days, such as 6-day IP certificates) and starts 5% of the
+ * lifetime earlier. Picking a random moment inside it is the jitter that keeps a fleet
+ * issued in one burst from renewing in one.
  */
-export function fallbackRenewalTime(notBefore: Date, notAfter: Date, random = Math.random): Date {
+export function fallbackRenewalWindow(notBefore: Date, notAfter: Date): { start: Date; end: Date } {
   const lifetime = notAfter.getTime() - notBefore.getTime();
   const remainingFraction = lifetime < 10 * 24 * 3600_000 ? 1 / 2 : 1 / 3;
-  const jitter = random() * 0.05 * lifetime;
-  return new Date(notAfter.getTime() - remainingFraction * lifetime - jitter);
+  const end = notAfter.getTime() - remainingFraction * lifetime;
+  return { start: new Date(end - 0.05 * lifetime), end: new Date(end) };
+}
+
+/** A random renewal time inside {@link fallbackRenewalWindow} (`random() = 0`: its end). */
+export function fallbackRenewalTime(notBefore: Date, notAfter: Date, random = Math.random): Date {
+  const { start, end } = fallbackRenewalWindow(notBefore, notAfter);
+  return new Date(end.getTime() - random() * (end.getTime() - start.getTime()));
 }

@@ -46,6 +46,7 @@ export {
   ARI_RETRY_AFTER_BOUNDS_MS,
   ariCertId,
   fallbackRenewalTime,
+  fallbackRenewalWindow,
   parseRenewalInfo,
   pickRenewalTime,
 } from './ari';

@@ -9,12 +9,13 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
  * nothing: the token is already random and far beyond brute force, and SHA-256 keeps
  * verification at microseconds for thousands of requests a second.
  */
-export type TokenKind = 'fco' | 'fcd';
+export type TokenKind = 'fco' | 'fcd' | 'fcs';
 
-export const TOKEN_KINDS = { operator: 'fco', device: 'fcd' } as const;
+/** `fco` operator API key, `fcd` device token, `fcs` dashboard session (HttpOnly cookie). */
+export const TOKEN_KINDS = { operator: 'fco', device: 'fcd', session: 'fcs' } as const;
 
 const PREFIX_ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
-const TOKEN_RE = /^(fco|fcd)_([a-z2-7]{12})_([A-Za-z0-9_-]{43})$/;
+const TOKEN_RE = /^(fco|fcd|fcs)_([a-z2-7]{12})_([A-Za-z0-9_-]{43})$/;
 
 export interface IssuedToken {
   /** The whole token: hand it to its owner once, never store it. */

@@ -9,8 +9,15 @@ import { CertificateRequestRepository } from './repositories/certificate-request
 import { CertificateRepository } from './repositories/certificate.repository';
 import { ChallengeRepository } from './repositories/challenge.repository';
 import { DeviceRepository } from './repositories/device.repository';
+import { DeviceHistoryRepository } from './repositories/device-history.repository';
+import { FailureReportRepository } from './repositories/failure-report.repository';
+import { IssuanceStatsRepository } from './repositories/issuance-stats.repository';
+import { OperatorSessionRepository } from './repositories/operator-session.repository';
 import { FleetRepository } from './repositories/fleet.repository';
 import { OperatorRepository } from './repositories/operator.repository';
+import { FleetStatusRepository } from './repositories/fleet-status.repository';
+import { RateLimitRepository } from './repositories/rate-limit.repository';
+import { RenewalRepository } from './repositories/renewal.repository';
 
 @Injectable()
 class PrismaLifecycle implements OnApplicationShutdown {
@@ -27,8 +34,15 @@ const repositories = [
   CertificateRepository,
   ChallengeRepository,
   DeviceRepository,
+  DeviceHistoryRepository,
+  FailureReportRepository,
+  IssuanceStatsRepository,
+  OperatorSessionRepository,
   FleetRepository,
   OperatorRepository,
+  FleetStatusRepository,
+  RateLimitRepository,
+  RenewalRepository,
 ];
 
 /** Postgres access: the Prisma client and the repositories, the only code that queries it. */

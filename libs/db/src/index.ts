@@ -7,8 +7,15 @@ export * from './repositories/certificate-request.repository';
 export * from './repositories/certificate.repository';
 export * from './repositories/challenge.repository';
 export * from './repositories/device.repository';
+export * from './repositories/device-history.repository';
+export * from './repositories/failure-report.repository';
+export * from './repositories/issuance-stats.repository';
+export * from './repositories/operator-session.repository';
 export * from './repositories/fleet.repository';
 export * from './repositories/operator.repository';
+export * from './repositories/fleet-status.repository';
+export * from './repositories/rate-limit.repository';
+export * from './repositories/renewal.repository';
 export type {
   AcmeAccount,
   ApiKey,
@@ -20,6 +27,7 @@ export type {
   DeviceToken,
   Fleet,
   Operator,
+  OperatorSession,
   PrismaClient,
 } from './generated/client';
 export {

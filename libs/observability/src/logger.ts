@@ -15,6 +15,7 @@ export const REDACTED_PATHS = [
   '*.privateKey',
   '*.accountKey',
   '*.keyPem',
+  '*.apiKey',
   'token',
   'secret',
   'password',

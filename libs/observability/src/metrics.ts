@@ -58,6 +58,41 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly rateLimitDeferrals = new Counter({
+    name: 'fleetcert_rate_limit_deferrals_total',
+    help: 'Orders held back because a modelled CA rate limit had no headroom, by the limit that blocked.',
+    labelNames: ['limit'] as const,
+    registers: [this.registry],
+  });
+
+  readonly renewalsStarted = new Counter({
+    name: 'fleetcert_renewals_started_total',
+    help: 'Renewal requests created, by trigger (ari, fallback, forced).',
+    labelNames: ['trigger'] as const,
+    registers: [this.registry],
+  });
+
+  readonly ariPolls = new Counter({
+    name: 'fleetcert_ari_polls_total',
+    help: 'ACME Renewal Information (RFC 9773) polls, by outcome (ok, error).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly renewalPassDuration = new Histogram({
+    name: 'fleetcert_renewal_pass_duration_seconds',
+    help: 'Duration of one renewal scheduler pass.',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+
+  readonly certificatesRevoked = new Counter({
+    name: 'fleetcert_certificates_revoked_total',
+    help: 'Certificates revoked, by reason (superseded by policy, operator).',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   constructor(service: string) {
     this.registry.setDefaultLabels({ service });
     collectDefaultMetrics({ register: this.registry, prefix: 'fleetcert_' });

@@ -6,6 +6,7 @@ export type { CsrErrorCode } from './csr/csr-error';
 export { CSR_ERROR_HTTP_STATUS, CsrError } from './csr/csr-error';
 export type { ParsedCsr } from './csr/parse-csr';
 export { MAX_CSR_PEM_LENGTH, parseCsr } from './csr/parse-csr';
+export { csrDer } from './csr/csr-der';
 export type { CsrPolicy } from './csr/csr-policy';
 export { checkCsr } from './csr/csr-policy';
 export { CertificateError } from './certificate/certificate-error';

@@ -1,2 +1,3 @@
 export * from './redis-connection';
 export * from './issuance-jobs';
+export * from './renewal-jobs';

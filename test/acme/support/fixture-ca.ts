@@ -10,6 +10,8 @@ export interface FixtureRequest {
   payload?: unknown;
   /** Raw JWS body, to compare re-signed retries. */
   body?: string;
+  /** When it arrived (epoch ms). */
+  at: number;
 }
 
 /** A canned answer; `hang` never answers (to test timeouts). */
@@ -82,7 +84,12 @@ export class FixtureCa {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks).toString('utf8');
     const path = (req.url ?? '/').split('?')[0];
-    const record: FixtureRequest = { method: req.method ?? 'GET', path, headers: req.headers };
+    const record: FixtureRequest = {
+      method: req.method ?? 'GET',
+      path,
+      headers: req.headers,
+      at: Date.now(),
+    };
     if (body) {
       const jws = JSON.parse(body) as { protected: string; payload: string };
       record.body = body;
@@ -97,7 +104,7 @@ export class FixtureCa {
       this.hanging.push(res);
       return;
     }
-    const answer = scripted ?? this.defaultAnswer(record);
+    const answer = scripted ?? (await this.defaultAnswer(record));
     const headers: Record<string, string> = { 'replay-nonce': `nonce-${++this.nonce}`, ...answer.headers };
     let text = answer.raw ?? '';
     if (answer.body !== undefined) {
@@ -107,7 +114,10 @@ export class FixtureCa {
     res.writeHead(answer.status, headers).end(text);
   }
 
-  private defaultAnswer(request: FixtureRequest): Exclude<FixtureAnswer, 'hang'> {
+  /** The answer when nothing is scripted for the path; subclasses extend it (see issuing-fixture-ca.ts). */
+  protected defaultAnswer(
+    request: FixtureRequest,
+  ): Exclude<FixtureAnswer, 'hang'> | Promise<Exclude<FixtureAnswer, 'hang'>> {
     const u = this.url;
     const order = (status: string, extra: Record<string, unknown> = {}) => ({
       status,

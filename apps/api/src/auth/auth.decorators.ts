@@ -10,7 +10,7 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCookieAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { OperatorRole } from '@fleetcert/db';
 import { ErrorBody } from '../common/error-body';
 import type { DevicePrincipal, OperatorPrincipal } from './principal';
@@ -44,13 +44,17 @@ export function DeviceAuth() {
   );
 }
 
-/** Routes for operators; `admin` for anything that changes state, `viewer` to read. */
+/**
+ * Routes for operators; `admin` for anything that changes state, `viewer` to read.
+ * An operator API key (bearer) or a dashboard session (cookie) authenticates.
+ */
 export function OperatorAuth(role: OperatorRole = 'viewer') {
   return applyDecorators(
     SetMetadata(ROLE_KEY, role),
-    UseGuards(AuthGuard('operator'), OperatorRoleGuard),
+    UseGuards(AuthGuard(['operator', 'operator-session']), OperatorRoleGuard),
     ApiBearerAuth('operator'),
-    ApiUnauthorizedResponse({ type: ErrorBody, description: 'No or bad operator key' }),
+    ApiCookieAuth('session'),
+    ApiUnauthorizedResponse({ type: ErrorBody, description: 'No or bad operator key or session' }),
     ApiForbiddenResponse({ type: ErrorBody, description: 'Role too low' }),
   );
 }

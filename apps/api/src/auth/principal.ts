@@ -9,4 +9,6 @@ export interface OperatorPrincipal {
   kind: 'operator';
   operator: Operator;
   apiKeyId: string;
+  /** Set when the caller is a signed-in dashboard (session cookie) rather than a bearer key. */
+  session?: { id: string; expiresAt: Date };
 }

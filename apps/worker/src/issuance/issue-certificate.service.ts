@@ -4,18 +4,32 @@ import {
   AcmeOrder,
   AcmeProblemError,
   AcmeErrorClassification,
+  chooseProfile,
   classifyAcmeError,
+  ProfileUnavailableError,
   FLEETCERT_ERROR_TYPES,
 } from '@fleetcert/acme';
 import { ACME_CA } from '@fleetcert/adapters';
 import { APP_CONFIG, AppConfig } from '@fleetcert/config';
 import { CertificateRepository, CertificateRequestRepository, RequestForWork } from '@fleetcert/db';
-import { DnsError, DnsUnavailableError, PropagationTimeoutError } from '@fleetcert/dns';
+import {
+  DnsError,
+  DnsUnavailableError,
+  DnsUpdateRefusedError,
+  InvalidDnsRequestError,
+  PropagationTimeoutError,
+} from '@fleetcert/dns';
+
+/** RCODEs that mean the update will never be accepted as configured. */
+const PERMANENT_RCODES = new Set(['REFUSED', 'NOTAUTH', 'NOTZONE', 'YXDOMAIN', 'NXRRSET']);
 import { Metrics } from '@fleetcert/observability';
-import { parseCertificateChain, parseCsr } from '@fleetcert/pki';
+import { csrDer, parseCertificateChain } from '@fleetcert/pki';
 import { Dns01Solver } from './dns01-solver';
+import { Http01Solver } from './http01-solver';
 import { IssuanceOutcome, RetryableIssuanceError } from './issuance-outcome';
-import { renewalWindow } from './renewal-window';
+import { RateLimitDeferral } from './rate-limit-deferral.error';
+import { RateLimitGate } from './rate-limit-gate';
+import { RenewalPlanner } from '../renewal/renewal-planner';
 
 /**
  * Runs one attempt at a certificate request: resume or create the ACME order (its URL is
@@ -33,6 +47,9 @@ export class IssueCertificateService {
     private readonly requests: CertificateRequestRepository,
     private readonly certificates: CertificateRepository,
     private readonly dns01: Dns01Solver,
+    private readonly http01: Http01Solver,
+    private readonly gate: RateLimitGate,
+    private readonly renewal: RenewalPlanner,
     @Inject(ACME_CA) private readonly ca: AcmeCa,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly metrics: Metrics,
@@ -63,7 +80,11 @@ export class IssueCertificateService {
       await this.sweepLeftovers(request);
       const order = await this.issue(request);
       await this.store(request, order);
-      this.metrics.orderDuration.observe({ challenge: 'dns-01' }, (Date.now() - started) / 1000);
+      await this.gate.recordSuccess(request);
+      this.metrics.orderDuration.observe(
+        { challenge: request.challengeType === 'http_01' ? 'http-01' : 'dns-01' },
+        (Date.now() - started) / 1000,
+      );
       this.metrics.certificateRequests.inc({ outcome: 'valid' });
       return { kind: 'done' };
     } catch (err) {
@@ -78,18 +99,35 @@ export class IssueCertificateService {
 
     if (order.status === 'pending') {
       const results = await Promise.allSettled(
-        order.authorizations.map((url) => this.dns01.solve(request.id, url, deadline)),
+        order.authorizations.map((url) => this.solve(request, url, deadline)),
       );
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      await this.gate.recordAuthorizationFailures(
+        request,
+        results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : [])),
+      );
       if (failed) throw failed.reason;
       order = await this.ca.waitForOrder(order.url, ['ready', 'valid'], deadline);
     }
     if (order.status === 'ready') {
-      const csr = await parseCsr(request.csrPem);
-      order = await this.ca.finalize(order, csr.der);
+      // Checked at submission: only its bytes are needed here (a full re-parse cost ~3 ms a certificate).
+      order = await this.ca.finalize(order, csrDer(request.csrPem));
     }
     if (order.status !== 'valid') order = await this.ca.waitForOrder(order.url, ['valid'], deadline);
     return order;
+  }
+
+  /**
+   * One authorization, by the kind of identifier it is for: DNS names by dns-01 in the
+   * fleet zone, IP addresses by http-01 (the only way a CA validates an address).
+   */
+  private async solve(request: RequestForWork, authorizationUrl: string, deadline: Date): Promise<void> {
+    const authz = await this.ca.getAuthorization(authorizationUrl);
+    if (authz.identifier.type === 'ip') {
+      await this.http01.solve(request.id, request.http01Mode ?? 'proxy', authz, deadline);
+    } else {
+      await this.dns01.solve(request.id, authz, deadline);
+    }
   }
 
   private async resumeOrCreateOrder(request: RequestForWork): Promise<AcmeOrder> {
@@ -107,10 +145,17 @@ export class IssueCertificateService {
         'saved order is gone; ordering again',
       );
     }
-    const order = await this.ca.createOrder({
-      identifiers: request.identifiers as unknown as { type: 'dns' | 'ip'; value: string }[],
-      profile: request.profile ?? undefined,
+    const identifiers = request.identifiers as unknown as { type: 'dns' | 'ip'; value: string }[];
+    const profile = chooseProfile({
+      advertised: (await this.ca.directory()).meta.profiles,
+      requested: request.profile ?? undefined,
+      fleetDefault: request.device.fleet.defaultProfile ?? undefined,
+      hasIp: identifiers.some((i) => i.type === 'ip'),
     });
+    // Within the CA's rate limits (or RateLimitDeferral): only new orders spend.
+    const order = await this.gate.createOrder(request, (replaces) =>
+      this.ca.createOrder({ identifiers, profile, replaces }),
+    );
     // Saved before anything else happens: this is what makes a restart resume instead of re-order.
     await this.requests.update(request.id, { orderUrl: order.url });
     return order;
@@ -119,9 +164,9 @@ export class IssueCertificateService {
   private async store(request: RequestForWork, order: AcmeOrder): Promise<void> {
     const pem = await this.ca.downloadCertificate(order);
     const cert = parseCertificateChain(pem);
-    const window = renewalWindow(cert.notBefore, cert.notAfter);
+    const plan = await this.renewal.planNew(cert.notBefore, cert.notAfter);
     await this.requests.db.$transaction(async (tx) => {
-      await this.certificates.create(
+      const created = await this.certificates.create(
         {
           requestId: request.id,
           deviceId: request.deviceId,
@@ -132,12 +177,11 @@ export class IssueCertificateService {
           notAfter: cert.notAfter,
           chainPem: cert.chainPem,
           publicKeySha256: cert.publicKeySha256,
-          renewalStart: window.start,
-          renewalEnd: window.end,
-          nextCheckAt: window.start,
+          ...plan,
         },
         tx,
       );
+      await this.renewal.recordSuccession(created, request, tx);
       await this.requests.update(
         request.id,
         { status: 'valid', completedAt: new Date(), errorType: null, errorDetail: null, deferredUntil: null },
@@ -156,7 +200,7 @@ export class IssueCertificateService {
     isLastAttempt: boolean,
   ): Promise<IssuanceOutcome> {
     const verdict = classify(err);
-    this.metrics.acmeErrors.inc({ type: shortType(verdict.type) });
+    if (!(err instanceof RateLimitDeferral)) this.metrics.acmeErrors.inc({ type: shortType(verdict.type) });
     this.logger.warn(
       { requestId: request.id, kind: verdict.kind, type: verdict.type, detail: verdict.detail },
       'attempt did not finish',
@@ -168,6 +212,7 @@ export class IssueCertificateService {
     }
     if (verdict.kind === 'defer') {
       const until = verdict.retryAfter ?? new Date(Date.now() + 60_000);
+      if (err instanceof AcmeProblemError) await this.gate.onRateLimited(request, err, until);
       await this.requests.update(request.id, {
         status: 'deferred',
         deferredUntil: until,
@@ -178,7 +223,7 @@ export class IssueCertificateService {
       return { kind: 'defer', until };
     }
     if (verdict.kind === 'reorder')
-      await this.requests.update(request.id, { orderUrl: null, replacesCertificateId: null });
+      await this.requests.update(request.id, { orderUrl: null, ariReplaces: null });
     // Retry: back to pending with the last transient error visible, until the next attempt.
     await this.requests.update(request.id, {
       status: 'pending',
@@ -211,8 +256,22 @@ function classify(err: unknown): AcmeErrorClassification {
   if (err instanceof PropagationTimeoutError || err instanceof DnsUnavailableError) {
     return { kind: 'retry', type: 'urn:fleetcert:error:dns', detail: err.message };
   }
-  if (err instanceof DnsError) {
+  if (err instanceof RateLimitDeferral) {
+    return { kind: 'defer', retryAfter: err.until, type: RateLimitDeferral.TYPE, detail: err.message };
+  }
+  if (err instanceof ProfileUnavailableError) {
+    return { kind: 'fail', type: 'urn:ietf:params:acme:error:invalidProfile', detail: err.message };
+  }
+  if (
+    err instanceof InvalidDnsRequestError ||
+    (err instanceof DnsUpdateRefusedError && PERMANENT_RCODES.has(err.rcode))
+  ) {
+    // The zone or the key's update-policy says no: retrying changes nothing until an operator acts.
     return { kind: 'fail', type: 'urn:fleetcert:error:dns', detail: `DNS update refused: ${err.message}` };
+  }
+  if (err instanceof DnsError) {
+    // SERVFAIL, a TSIG time-window miss under load, a garbled answer: transient.
+    return { kind: 'retry', type: 'urn:fleetcert:error:dns', detail: err.message };
   }
   const verdict = classifyAcmeError(err);
   if (verdict.type === FLEETCERT_ERROR_TYPES.internal) {

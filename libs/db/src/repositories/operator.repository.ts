@@ -46,6 +46,16 @@ export class OperatorRepository {
     return count === 1;
   }
 
+  /** Names of these operators (ids that no longer exist are left out), to show who did what. */
+  async namesByIds(ids: string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.prisma.operator.findMany({
+      where: { id: { in: ids } },
+      select: { id: true, name: true },
+    });
+    return new Map(rows.map((r) => [r.id, r.name]));
+  }
+
   /** Best-effort usage stamp; callers throttle it so that it is not a write per request. */
   async touchKey(id: string, at: Date): Promise<void> {
     await this.prisma.apiKey.update({ where: { id }, data: { lastUsedAt: at } });

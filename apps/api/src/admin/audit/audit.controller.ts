@@ -2,7 +2,7 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { AuditRepository } from '@fleetcert/db';
+import { AuditRepository, OperatorRepository } from '@fleetcert/db';
 import { OperatorAuth } from '../../auth/auth.decorators';
 
 class AuditQuery {
@@ -27,6 +27,8 @@ class AuditEventView {
   @ApiProperty() id!: string;
   @ApiProperty({ enum: ['operator', 'device', 'system'] }) actorType!: string;
   @ApiProperty({ nullable: true, type: String }) actorId!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: "The operator's name, when an operator acted." })
+  actorName!: string | null;
   @ApiProperty() action!: string;
   @ApiProperty({ nullable: true, type: String }) targetType!: string | null;
   @ApiProperty({ nullable: true, type: String }) targetId!: string | null;
@@ -37,7 +39,10 @@ class AuditEventView {
 @ApiTags('admin: audit')
 @Controller('v1/admin/audit')
 export class AuditController {
-  constructor(private readonly audit: AuditRepository) {}
+  constructor(
+    private readonly audit: AuditRepository,
+    private readonly operators: OperatorRepository,
+  ) {}
 
   @Get()
   @OperatorAuth()
@@ -49,6 +54,17 @@ export class AuditController {
       targetType: q.targetType,
       targetId: q.targetId,
     });
-    return rows.map((r) => ({ ...r, id: r.id.toString(), createdAt: r.createdAt.toISOString() }));
+    const operatorIds = [...new Set(rows.filter((r) => r.actorType === 'operator').map((r) => r.actorId!))];
+    const names = await this.operators.namesByIds(operatorIds.filter(isUuid));
+    return rows.map((r) => ({
+      ...r,
+      id: r.id.toString(),
+      actorName: r.actorType === 'operator' && r.actorId ? (names.get(r.actorId) ?? null) : null,
+      createdAt: r.createdAt.toISOString(),
+    }));
   }
+}
+
+function isUuid(id: string | null | undefined): id is string {
+  return typeof id === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
 }

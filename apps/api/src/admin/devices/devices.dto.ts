@@ -142,6 +142,17 @@ export class ListDevicesQuery {
   @IsIP()
   address?: string;
 
+  @ApiPropertyOptional({
+    description:
+      'Search: devices whose hostname (or DNS label), identifier or reported address starts with this text.',
+    example: 'x7k2',
+  })
+  @IsOptional()
+  @Transform(({ value }) => (typeof value === 'string' ? value.trim() || undefined : value))
+  @IsString()
+  @MaxLength(253)
+  q?: string;
+
   @ApiPropertyOptional({ description: 'Label filter `key=value`; repeat for several.', type: [String] })
   @IsOptional()
   @Transform(({ value }) => (Array.isArray(value) ? value : [value]))

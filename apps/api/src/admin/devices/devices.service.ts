@@ -77,6 +77,7 @@ export class DevicesService {
         hostname: query.hostname,
         address: query.address,
         labels,
+        q: query.q,
       },
       { limit: query.limit + 1, after },
     );

@@ -1,0 +1,209 @@
+import type { BenchDatabase, EnrolledDevice } from '../support/bench-stack';
+import { enrolDevices } from '../support/bench-stack';
+import { AutocannonResult, loadTest } from '../support/autocannon';
+import { makeCsrs } from '../support/csrs';
+import type { FleetcertProcess } from '../support/fleetcert-process';
+import { loadNow } from '../support/machine';
+import { CpuMeter, MiB, RssSampler } from '../support/proc';
+import { fixed } from '../support/stats';
+import { renderTable } from '../support/table';
+
+export interface ApiRun {
+  name: string;
+  requests: number;
+  perSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  non2xx: number;
+  errors: number;
+  connections: number;
+  cpuMsPerRequest: number;
+  apiPeakRssMiB: number;
+  load: string;
+  target: { perSecond: number; p99Ms: number };
+}
+
+export interface ApiBenchReport {
+  runs: ApiRun[];
+  notes: string[];
+}
+
+const CONNECTIONS = 32;
+
+/**
+ * Part 2: the API process alone (no worker takes jobs), driven over loopback by autocannon
+ * in this process. CSR submissions: every request is a different device with its own fresh
+ * CSR (the same CSR again would only return the open request). Fetches: `GET
+ * /v1/certificates/{id}` of valid certificates, chain included.
+ */
+export async function runApiBench(o: {
+  api: FleetcertProcess;
+  apiUrl: string;
+  adminKey: string;
+  db: BenchDatabase;
+  submissions: number;
+  /** Devices that hold a valid certificate, with its request id. */
+  validCertificates: readonly { device: EnrolledDevice; id: string }[];
+  log(line: string): void;
+}): Promise<ApiBenchReport> {
+  const warmupCount = Math.min(1000, Math.ceil(o.submissions / 10));
+  const total = o.submissions + warmupCount;
+  o.log(`API: enrolling ${total} devices and making their CSRs`);
+  const labels = Array.from({ length: total }, (_, i) => `api${String(i).padStart(6, '0')}`);
+  const devices = await enrolDevices(o.apiUrl, o.adminKey, labels);
+  const csrs = await makeCsrs(devices.map((d) => d.hostname));
+
+  const runs: ApiRun[] = [];
+  // Warm-up (JIT, connection pools), not recorded.
+  await submissions(o.apiUrl, devices.slice(0, warmupCount), csrs.slice(0, warmupCount));
+  o.log(`API: ${o.submissions} CSR submissions, ${CONNECTIONS} connections`);
+  runs.push(
+    await measured(o.api, 'POST /v1/certificates (new CSR)', { perSecond: 1500, p99Ms: 50 }, () =>
+      submissions(o.apiUrl, devices.slice(warmupCount), csrs.slice(warmupCount)),
+    ),
+  );
+  o.log(line(runs.at(-1)!));
+
+  if (o.validCertificates.length) {
+    await fetches(o.apiUrl, o.validCertificates, 3);
+    o.log(`API: GET /v1/certificates/{id} for ${o.validCertificates.length} valid certificates, 10 s`);
+    runs.push(
+      await measured(o.api, 'GET /v1/certificates/{id} (valid)', { perSecond: 5000, p99Ms: 20 }, () =>
+        fetches(o.apiUrl, o.validCertificates, 10),
+      ),
+    );
+    o.log(line(runs.at(-1)!));
+  }
+  return {
+    runs,
+    notes: [
+      `autocannon runs in the benchmark process on the same ${CONNECTIONS} connections: on a 2-core machine the load generator takes CPU from the API`,
+      'API logs at its production level (info, one line per request) to a file',
+    ],
+  };
+}
+
+async function measured(
+  api: FleetcertProcess,
+  name: string,
+  target: ApiRun['target'],
+  run: () => Promise<AutocannonResult>,
+): Promise<ApiRun> {
+  const load = loadNow();
+  const cpu = new CpuMeter({ api: api.pid }).start();
+  const rss = new RssSampler({ api: api.pid }).start();
+  const result = await run();
+  const used = cpu.stop().api;
+  const peak = rss.stop().api;
+  const count = result.requests.total;
+  return {
+    name,
+    requests: count,
+    perSecond: count / result.duration,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    maxMs: result.latency.max,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+    connections: CONNECTIONS,
+    cpuMsPerRequest: (used / count) * 1000,
+    apiPeakRssMiB: peak / MiB,
+    load,
+    target,
+  };
+}
+
+function submissions(
+  apiUrl: string,
+  devices: readonly EnrolledDevice[],
+  csrs: readonly string[],
+): Promise<AutocannonResult> {
+  let next = 0;
+  return loadTest({
+    url: apiUrl,
+    connections: CONNECTIONS,
+    amount: devices.length,
+    timeout: 30,
+    requests: [
+      {
+        method: 'POST',
+        path: '/v1/certificates',
+        setupRequest: (req) => {
+          const i = next++ % devices.length;
+          return {
+            ...req,
+            headers: { authorization: `Bearer ${devices[i].token}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ csr: csrs[i] }),
+          };
+        },
+      },
+    ],
+  });
+}
+
+function fetches(
+  apiUrl: string,
+  valid: readonly { device: EnrolledDevice; id: string }[],
+  seconds: number,
+): Promise<AutocannonResult> {
+  let next = 0;
+  return loadTest({
+    url: apiUrl,
+    connections: CONNECTIONS,
+    duration: seconds,
+    timeout: 30,
+    requests: [
+      {
+        method: 'GET',
+        setupRequest: (req) => {
+          const { device, id } = valid[next++ % valid.length];
+          return {
+            ...req,
+            path: `/v1/certificates/${id}`,
+            headers: { authorization: `Bearer ${device.token}` },
+          };
+        },
+      },
+    ],
+  });
+}
+
+function line(r: ApiRun): string {
+  return `  → ${r.requests} requests: ${r.perSecond.toFixed(0)}/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, non-2xx ${r.non2xx}, errors ${r.errors}, ${r.cpuMsPerRequest.toFixed(2)} CPU-ms/request, API RSS ${r.apiPeakRssMiB.toFixed(0)} MiB (load ${r.load})`;
+}
+
+export function apiTable(report: ApiBenchReport): string {
+  return renderTable(
+    [
+      'request',
+      'requests',
+      'req/s',
+      'p50 ms',
+      'p99 ms',
+      'max ms',
+      'non-2xx',
+      'errors',
+      'API CPU ms/req',
+      'API peak RSS MiB',
+      'target',
+      'verdict',
+      'load at start',
+    ],
+    report.runs.map((r) => [
+      r.name,
+      String(r.requests),
+      fixed(r.perSecond, 0),
+      String(r.p50Ms),
+      String(r.p99Ms),
+      String(r.maxMs),
+      String(r.non2xx),
+      String(r.errors),
+      fixed(r.cpuMsPerRequest, 2),
+      fixed(r.apiPeakRssMiB, 0),
+      `≥ ${r.target.perSecond}/s at p99 ≤ ${r.target.p99Ms} ms`,
+      r.perSecond >= r.target.perSecond && r.p99Ms <= r.target.p99Ms && r.non2xx === 0 ? 'met' : 'MISSED',
+      r.load,
+    ]),
+  );
+}

@@ -1,0 +1,32 @@
+import type { EnrolledDevice } from '../support/bench-stack';
+import { enrolDevices } from '../support/bench-stack';
+import { makeCsrs } from '../support/csrs';
+import { submitCsr } from '../support/device-client';
+import { mapLimit } from '../support/stats';
+
+/**
+ * Enrols `count` devices and has the running worker issue each a certificate, so that the
+ * API run can fetch valid certificates (chain included), as devices do.
+ */
+export async function issueValidCertificates(
+  apiUrl: string,
+  adminKey: string,
+  count: number,
+): Promise<{ device: EnrolledDevice; id: string }[]> {
+  const labels = Array.from({ length: count }, (_, i) => `get${String(i).padStart(5, '0')}`);
+  const devices = await enrolDevices(apiUrl, adminKey, labels);
+  const csrs = await makeCsrs(devices.map((d) => d.hostname));
+  return mapLimit(devices, 50, async (device, i) => {
+    const auth = { authorization: `Bearer ${device.token}` };
+    const id = await submitCsr(apiUrl, device, csrs[i]);
+    const deadline = Date.now() + 300_000;
+    for (;;) {
+      const got = await fetch(`${apiUrl}/v1/certificates/${id}`, { headers: auth });
+      const { status } = (await got.json()) as { status: string };
+      if (status === 'valid') return { device, id };
+      if (status === 'failed' || Date.now() > deadline)
+        throw new Error(`certificate for ${device.hostname} ended ${status}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  });
+}

@@ -1,0 +1,113 @@
+// The bare baseline: the same ACME DNS-01 flow as fleetcert's worker, in a minimal script
+// with no database, no queue and no HTTP API — libs/acme and libs/dns called directly, with
+// the account in memory. It is what an order costs when nothing else is paid for, so the
+// ratio fleetcert / baseline is the price of durability (Postgres, BullMQ) and of the API.
+//
+// Run by bare-baseline-run.ts as its own process: `node bench/run.mjs bench/issuance/bare-baseline.ts <input.json>`.
+// Prints one JSON line with per-name timings and its own CPU time (setup excluded).
+import { readFileSync } from 'node:fs';
+import { AcmeClientCa } from '@fleetcert/acme';
+import { createDnsProvider, PropagationChecker, TsigAlgorithm } from '@fleetcert/dns';
+import { InMemoryAccountStore } from '../../libs/acme/src/testing/in-memory-account-store';
+import { mapLimit } from '../support/stats';
+
+export interface BareBaselineInput {
+  directoryUrl: string;
+  caBundlePath: string;
+  zone: string;
+  dns: { host: string; port: number; tsig: { name: string; algorithm: TsigAlgorithm; secret: string } };
+  /** Pause between propagation rounds, in ms: fleetcert's own setting, so both poll alike. */
+  propagationIntervalMs: number;
+  names: string[];
+  csrs: string[];
+  concurrency: number;
+}
+
+export interface BareBaselineOutput {
+  t0: number;
+  results: { name: string; start: number; end: number; ok: boolean; error?: string }[];
+  cpuSeconds: number;
+}
+
+async function main(inputPath: string): Promise<void> {
+  const input = JSON.parse(readFileSync(inputPath, 'utf8')) as BareBaselineInput;
+  const ca = new AcmeClientCa({
+    directoryUrl: input.directoryUrl,
+    accountStore: new InMemoryAccountStore(),
+    account: { termsOfServiceAgreed: true, contact: ['mailto:ops@bench.test'] },
+    caBundlePem: readFileSync(input.caBundlePath, 'utf8'),
+  });
+  const endpoint = `${input.dns.host}:${input.dns.port}`;
+  const dns = createDnsProvider('rfc2136', {
+    zone: input.zone,
+    server: input.dns.host,
+    port: input.dns.port,
+    tsig: input.dns.tsig,
+  });
+  const propagation = new PropagationChecker({
+    nameservers: [endpoint],
+    resolver: endpoint,
+    intervalMs: input.propagationIntervalMs,
+  });
+  // fleetcert's account already exists when its run starts; so does this one.
+  await ca.ensureAccount();
+
+  const cpu0 = process.cpuUsage();
+  const t0 = Date.now();
+  const results = await mapLimit(input.names, input.concurrency, async (name, i) => {
+    const start = Date.now();
+    try {
+      await issue(ca, dns, propagation, input.zone, name, input.csrs[i]);
+      return { name, start, end: Date.now(), ok: true };
+    } catch (err) {
+      return { name, start, end: Date.now(), ok: false, error: (err as Error).message };
+    }
+  });
+  const cpu = process.cpuUsage(cpu0);
+  ca.close();
+  const output: BareBaselineOutput = { t0, results, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+  process.stdout.write(`${JSON.stringify(output)}\n`);
+}
+
+/** Order → TXT → propagation → answer → authorization valid → finalize → download, TXT always removed. */
+async function issue(
+  ca: AcmeClientCa,
+  dns: ReturnType<typeof createDnsProvider>,
+  propagation: PropagationChecker,
+  zone: string,
+  name: string,
+  csrPem: string,
+): Promise<string> {
+  const deadline = new Date(Date.now() + 600_000);
+  let order = await ca.createOrder({ identifiers: [{ type: 'dns', value: name }] });
+  for (const url of order.authorizations) {
+    const authz = await ca.getAuthorization(url);
+    if (authz.status === 'valid') continue;
+    const challenge = authz.challenges.find((c) => c.type === 'dns-01');
+    if (!challenge) throw new Error(`${name}: no dns-01 challenge`);
+    const fqdn = `_acme-challenge.${authz.identifier.value}`;
+    const txt = await ca.dns01TxtValue(challenge.token);
+    await dns.presentTxt(fqdn, txt);
+    try {
+      await propagation.waitForTxt(zone, fqdn, txt);
+      await ca.answerChallenge(challenge.url);
+      await ca.waitForAuthorization(url, deadline);
+    } finally {
+      await dns.cleanUpTxt(fqdn, txt);
+    }
+  }
+  order = await ca.waitForOrder(order.url, ['ready', 'valid'], deadline);
+  if (order.status === 'ready') order = await ca.finalize(order, pemToDer(csrPem));
+  if (order.status !== 'valid') order = await ca.waitForOrder(order.url, ['valid'], deadline);
+  return ca.downloadCertificate(order);
+}
+
+function pemToDer(pem: string): Uint8Array {
+  return Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
+}
+
+// This file is a program: import only its types (`import type`), never its values.
+main(process.argv[2]).catch((err) => {
+  process.stderr.write(`bare baseline failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,149 @@
+import { Queue } from 'bullmq';
+import Redis from 'ioredis';
+import type { Client } from 'pg';
+import { ISSUANCE_QUEUE } from '@fleetcert/queue';
+import { PostgresBackendCpu, RedisServerCpu } from '../support/dependency-cpu';
+import type { BenchDatabase, EnrolledDevice } from '../support/bench-stack';
+import { REDIS_URL } from '../support/bench-stack';
+import type { FleetcertProcess } from '../support/fleetcert-process';
+import { loadNow } from '../support/machine';
+import { CpuMeter, MiB, RssSampler } from '../support/proc';
+import { submitCsr } from '../support/device-client';
+import { mapLimit, summarize } from '../support/stats';
+import type { IssuanceResult } from './issuance-result';
+
+export interface FleetcertIssuanceOptions {
+  apiUrl: string;
+  api: FleetcertProcess;
+  worker: FleetcertProcess;
+  db: BenchDatabase;
+  /** The benchmark's own connection to the bench database (its backend is not counted). */
+  pg: Client;
+  devices: readonly EnrolledDevice[];
+  /** One CSR per device, same order, made beforehand (devices make their keys, not fleetcert). */
+  csrs: readonly string[];
+  workerConcurrency: number;
+  timeoutMs?: number;
+}
+
+/**
+ * fleetcert as a fleet uses it: every device posts its CSR at once, the worker issues, and
+ * each device fetches its chain once. Latency is from a device's POST to the moment its
+ * certificate was stored (`completedAt`); CPU is the API's and the worker's, from /proc.
+ */
+export async function runFleetcertIssuance(o: FleetcertIssuanceOptions): Promise<IssuanceResult> {
+  const load = loadNow();
+  const redis = new Redis(REDIS_URL);
+  const cpu = new CpuMeter({ api: o.api.pid, worker: o.worker.pid });
+  const rss = new RssSampler({ api: o.api.pid, worker: o.worker.pid });
+  const postgres = await new PostgresBackendCpu(o.pg, o.db.name).start();
+  const redisCpu = await new RedisServerCpu(redis).start();
+  cpu.start();
+  rss.start();
+  try {
+    return await measure(o, { cpu, rss, postgres, redisCpu, redis, load });
+  } finally {
+    postgres.cancel();
+    rss.stop();
+    redis.disconnect();
+  }
+}
+
+async function measure(
+  o: FleetcertIssuanceOptions,
+  m: {
+    cpu: CpuMeter;
+    rss: RssSampler;
+    postgres: PostgresBackendCpu;
+    redisCpu: RedisServerCpu;
+    redis: Redis;
+    load: string;
+  },
+): Promise<IssuanceResult> {
+  const { cpu, rss, postgres, redisCpu, redis, load } = m;
+  const t0 = Date.now();
+  // Devices submit at once, and retry a 5xx like the reference agent would (each retry is
+  // counted and reported: under this burst the API should not fail at all).
+  const retried: Record<string, number> = {};
+  const submitted = await mapLimit(o.devices, 50, async (device, i) => {
+    const at = Date.now();
+    const id = await submitCsr(
+      o.apiUrl,
+      device,
+      o.csrs[i],
+      (status) => (retried[status] = (retried[status] ?? 0) + 1),
+    );
+    return { id, at };
+  });
+  const ids = submitted.map((s) => s.id);
+
+  const deadline = Date.now() + (o.timeoutMs ?? 15 * 60_000);
+  for (;;) {
+    const { rows } = await o.pg.query<{ done: string }>(
+      `SELECT count(*) AS done FROM certificate_requests WHERE id = ANY($1::uuid[]) AND status IN ('valid', 'failed')`,
+      [ids],
+    );
+    if (Number(rows[0].done) === ids.length) break;
+    if (Date.now() > deadline)
+      throw new Error(`fleetcert: ${rows[0].done}/${ids.length} finished before the timeout`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const { rows } = await o.pg.query<{ id: string; status: string; completed: Date }>(
+    `SELECT id, status::text, "completedAt" AS completed FROM certificate_requests WHERE id = ANY($1::uuid[])`,
+    [ids],
+  );
+  const byId = new Map(rows.map((r) => [r.id, r]));
+
+  // Every device fetches its chain once: part of the flow and of the API's CPU.
+  const fetched = await mapLimit(o.devices, 50, async (device, i) => {
+    const res = await fetch(`${o.apiUrl}/v1/certificates/${ids[i]}`, {
+      headers: { authorization: `Bearer ${device.token}` },
+    });
+    const body = (await res.json()) as { status: string; certificate?: string };
+    return body.status === 'valid' && body.certificate?.includes('BEGIN CERTIFICATE') === true;
+  });
+
+  const used = cpu.stop();
+  const peak = rss.stop();
+  const postgresCpu = await postgres.stop();
+  const redisServer = await redisCpu.stop();
+  const orderMs = await orderDurations(redis, o.db.redisPrefix, new Set(ids));
+
+  const valid = submitted.filter((s, i) => byId.get(s.id)?.status === 'valid' && fetched[i]);
+  const lastDone = Math.max(...valid.map((s) => byId.get(s.id)!.completed.getTime()));
+  return {
+    tool: 'fleetcert',
+    concurrency: o.workerConcurrency,
+    requested: o.devices.length,
+    succeeded: valid.length,
+    wallSeconds: (lastDone - t0) / 1000,
+    latencyMs: summarize(valid.map((s) => byId.get(s.id)!.completed.getTime() - s.at)),
+    orderMs: summarize(orderMs),
+    cpuSeconds: used.api + used.worker,
+    cpuBreakdown: used,
+    dependencyCpu: { postgres: postgresCpu, redisServer },
+    peakRssMiB: { api: peak.api / MiB, worker: peak.worker / MiB },
+    load,
+    notes: [
+      ...(valid.length < o.devices.length ? [`${o.devices.length - valid.length} did not end valid`] : []),
+      ...Object.entries(retried).map(
+        ([status, n]) => `${n} submissions answered ${status} during the burst and were retried`,
+      ),
+    ],
+  };
+}
+
+/** How long each order took once a worker had it (BullMQ's processedOn → finishedOn of its last attempt). */
+async function orderDurations(redis: Redis, prefix: string, ids: Set<string>): Promise<number[]> {
+  const connection = redis.duplicate();
+  const queue = new Queue(ISSUANCE_QUEUE, { connection, prefix });
+  try {
+    const jobs = await queue.getJobs(['completed'], 0, -1);
+    return jobs
+      .filter((j) => j.id && ids.has(j.id) && j.processedOn && j.finishedOn)
+      .map((j) => j.finishedOn! - j.processedOn!);
+  } finally {
+    await queue.close();
+    connection.disconnect();
+  }
+}

@@ -1,0 +1,239 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { startPebble } from '../../test/support/pebble';
+import type { BenchDatabase, EnrolledDevice, Peers } from '../support/bench-stack';
+import { enrolDevices } from '../support/bench-stack';
+import { makeCsrs } from '../support/csrs';
+import { submitCsr } from '../support/device-client';
+import type { FleetcertProcess } from '../support/fleetcert-process';
+import { fixed } from '../support/stats';
+import { renderTable } from '../support/table';
+import { checkCertbot, checkLego } from '../support/tools';
+import { runBareBaseline } from './bare-baseline-run';
+import { runFleetcertIssuance } from './fleetcert-issuance';
+import { certsPerSecond, cpuPerCert, IssuanceResult } from './issuance-result';
+import {
+  prepareCertbot,
+  prepareLego,
+  runScriptedTool,
+  ScriptedTool,
+  wrapperOverheadPerName,
+} from './script-tools';
+
+export interface IssuanceBenchOptions {
+  peers: Peers;
+  db: BenchDatabase;
+  apiUrl: string;
+  adminKey: string;
+  api: FleetcertProcess;
+  /** Starts a worker with this concurrency (stopping any earlier one). */
+  startWorker(concurrency: number): Promise<FleetcertProcess>;
+  count: number;
+  /** fleetcert worker concurrencies to run (the baseline runs at each too). */
+  concurrencies: number[];
+  legoParallel: number[];
+  certbotParallel: number[];
+  propagationIntervalMs: number;
+  workDir: string;
+  cpuProfileDir?: string;
+  log(line: string): void;
+}
+
+export interface IssuanceBenchReport {
+  results: IssuanceResult[];
+  skipped: string[];
+}
+
+/**
+ * Part 1: the same names issued by fleetcert, by the bare baseline, by lego and by certbot,
+ * one after the other, against the same Pebble and BIND9.
+ */
+export async function runIssuanceBench(o: IssuanceBenchOptions): Promise<IssuanceBenchReport> {
+  const results: IssuanceResult[] = [];
+  const skipped: string[] = [];
+  const labels = Array.from({ length: o.count }, (_, i) => `d${String(i + 1).padStart(5, '0')}`);
+  const names = labels.map((l) => `${l}.${o.peers.zone}`);
+  mkdirSync(o.workDir, { recursive: true });
+
+  o.log(`enrolling ${o.count} devices`);
+  const devices = await enrolDevices(o.apiUrl, o.adminKey, labels);
+  const [warmup] = await enrolDevices(o.apiUrl, o.adminKey, ['warmup']);
+  const pg = new Client({ connectionString: o.db.url });
+  await pg.connect();
+  try {
+    for (const concurrency of o.concurrencies) {
+      const worker = await o.startWorker(concurrency);
+      // The account registration and the first order (JIT, connections) happen outside the clock.
+      await issueOne(o.apiUrl, warmup, pg);
+      const csrs = await makeCsrs(names);
+      o.log(`fleetcert: ${o.count} certificates, worker concurrency ${concurrency}`);
+      results.push(
+        await runFleetcertIssuance({
+          apiUrl: o.apiUrl,
+          api: o.api,
+          worker,
+          db: o.db,
+          pg,
+          devices,
+          csrs,
+          workerConcurrency: concurrency,
+        }),
+      );
+      o.log(line(results.at(-1)!));
+      o.log(`bare baseline: ${o.count} certificates, concurrency ${concurrency}`);
+      results.push(
+        await runBareBaseline({
+          peers: o.peers,
+          names,
+          csrs: await makeCsrs(names),
+          concurrency,
+          propagationIntervalMs: o.propagationIntervalMs,
+          workDir: o.workDir,
+          cpuProfileDir: o.cpuProfileDir,
+        }),
+      );
+      o.log(line(results.at(-1)!));
+    }
+
+    const scripted: [
+      () => ReturnType<typeof checkLego>,
+      (p: Peers, d: string) => Promise<ScriptedTool>,
+      number[],
+    ][] = [
+      [checkLego, prepareLego, o.legoParallel],
+      [checkCertbot, prepareCertbot, o.certbotParallel],
+    ];
+    const needsOverhead = o.legoParallel.length + o.certbotParallel.length > 0;
+    const overheadPerName = needsOverhead ? await wrapperOverheadPerName(o.workDir, names, 16) : 0;
+    for (const [check, prepare, parallels] of scripted) {
+      if (parallels.length === 0) continue;
+      const status = check();
+      if (!status.available) {
+        skipped.push(`${status.name}: not installed, rows skipped. Install with: ${status.install}`);
+        o.log(skipped.at(-1)!);
+        continue;
+      }
+      for (const parallel of parallels) {
+        // A fresh Pebble (same package, same settings, same BIND9) for each scripted row:
+        // Pebble 2.4 can deadlock under many concurrent pollers (letsencrypt/pebble#554),
+        // and one wedged row must not fail every row after it.
+        const pebble = await startPebble({ dnsServer: { host: o.peers.bind.host, port: o.peers.bind.port } });
+        try {
+          const peers = { ...o.peers, pebble };
+          const tool = await prepare(peers, join(o.workDir, `${status.name}-p${parallel}-setup`));
+          o.log(`${tool.tool}: ${o.count} certificates, xargs -P ${parallel}`);
+          results.push(await runScriptedTool({ tool, parallel, names, workDir: o.workDir, overheadPerName }));
+          o.log(line(results.at(-1)!));
+        } finally {
+          await pebble.stop();
+        }
+      }
+    }
+  } finally {
+    await pg.end();
+  }
+  return { results, skipped };
+}
+
+async function issueOne(apiUrl: string, device: EnrolledDevice, pg: Client): Promise<void> {
+  const [csr] = await makeCsrs([device.hostname]);
+  const id = await submitCsr(apiUrl, device, csr);
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const { rows } = await pg.query<{ status: string }>(
+      `SELECT status::text FROM certificate_requests WHERE id = $1`,
+      [id],
+    );
+    if (rows[0]?.status === 'valid') return;
+    if (rows[0]?.status === 'failed' || Date.now() > deadline)
+      throw new Error(`warm-up certificate did not issue: ${rows[0]?.status}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function line(r: IssuanceResult): string {
+  return `  → ${r.succeeded}/${r.requested} in ${fixed(r.wallSeconds, 1)} s: ${fixed(certsPerSecond(r), 2)} certs/s, p50 ${fixed(r.latencyMs.p50 / 1000, 2)} s, p99 ${fixed(r.latencyMs.p99 / 1000, 2)} s, ${fixed(cpuPerCert(r) * 1000, 1)} CPU-ms/cert (load ${r.load})`;
+}
+
+/** The comparison table: one row per run. */
+export function issuanceTable(results: readonly IssuanceResult[]): string {
+  return renderTable(
+    [
+      'tool',
+      'concurrency',
+      'ok',
+      'wall s',
+      'certs/s',
+      'p50 s',
+      'p99 s',
+      'order p50 s',
+      'CPU ms/cert',
+      '+ Postgres ms/cert',
+      'peak RSS MiB',
+      'load at start',
+    ],
+    results.map((r) => [
+      r.tool,
+      String(r.concurrency),
+      `${r.succeeded}/${r.requested}`,
+      fixed(r.wallSeconds, 1),
+      fixed(certsPerSecond(r), 2),
+      fixed(r.latencyMs.p50 / 1000, 2),
+      fixed(r.latencyMs.p99 / 1000, 2),
+      fixed((r.orderMs?.p50 ?? NaN) / 1000, 2),
+      fixed(cpuPerCert(r) * 1000, 1),
+      r.dependencyCpu ? fixed(((r.cpuSeconds + r.dependencyCpu.postgres) / r.succeeded) * 1000, 1) : '—',
+      r.peakRssMiB
+        ? Object.entries(r.peakRssMiB)
+            .map(([k, v]) => `${k} ${v.toFixed(0)}`)
+            .join(', ')
+        : '—',
+      r.load,
+    ]),
+  );
+}
+
+/** Ratios against the targets of issue 8. */
+export function issuanceRatios(results: readonly IssuanceResult[]): string[] {
+  const out: string[] = [];
+  const best = (tool: string) =>
+    results.filter((r) => r.tool === tool).sort((a, b) => certsPerSecond(b) - certsPerSecond(a))[0];
+  const fleet = best('fleetcert');
+  if (!fleet) return out;
+  const bare = results.find((r) => r.tool === 'bare baseline' && r.concurrency === fleet.concurrency);
+  const legoBest = best('lego');
+  const lego16 = results.find((r) => r.tool === 'lego' && r.concurrency === 16);
+  const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
+  if (bare) {
+    const ratio = certsPerSecond(fleet) / certsPerSecond(bare);
+    out.push(
+      `fleetcert / bare baseline throughput: ${ratio.toFixed(2)}× (target ≥ 0.8×: ${verdict(ratio >= 0.8)})`,
+    );
+  }
+  if (legoBest) {
+    const ratio = certsPerSecond(fleet) / certsPerSecond(legoBest);
+    out.push(
+      `fleetcert / lego at its best (-P ${legoBest.concurrency}) throughput: ${ratio.toFixed(2)}× (target ≥ 1×: ${verdict(ratio >= 1)})`,
+    );
+  }
+  if (lego16) {
+    const ratio = certsPerSecond(fleet) / certsPerSecond(lego16);
+    out.push(`fleetcert / lego -P 16 throughput: ${ratio.toFixed(2)}× (target ≥ 3×: ${verdict(ratio >= 3)})`);
+    const cpu = cpuPerCert(fleet) / cpuPerCert(lego16);
+    out.push(
+      `fleetcert / lego -P 16 CPU per certificate (API + worker): ${cpu.toFixed(2)}× (target ≤ 2×: ${verdict(cpu <= 2)})`,
+    );
+    if (fleet.dependencyCpu) {
+      const withPg = (fleet.cpuSeconds + fleet.dependencyCpu.postgres) / fleet.succeeded / cpuPerCert(lego16);
+      out.push(`  … counting fleetcert's Postgres backends too: ${withPg.toFixed(2)}×`);
+    }
+  }
+  const certbot16 = results.find((r) => r.tool === 'certbot' && r.concurrency === 16);
+  if (certbot16) {
+    out.push(
+      `fleetcert / certbot -P 16 throughput: ${(certsPerSecond(fleet) / certsPerSecond(certbot16)).toFixed(2)}×, CPU per certificate: ${(cpuPerCert(fleet) / cpuPerCert(certbot16)).toFixed(3)}×`,
+    );
+  }
+  return out;
+}

@@ -1,0 +1,255 @@
+// `npm run bench`: fleetcert against the tools fleets script today (lego, certbot) and
+// against a bare ACME script, then the API's throughput and the fleet-scale queries.
+// Prints the tables; writes results.json and report.md under test-artifacts/bench/<date>/.
+// Options: see USAGE below. BENCHMARKS.md records a run and how to read it.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { runApiBench, apiTable, ApiBenchReport } from './api/api-bench';
+import { issueValidCertificates } from './api/valid-certificates';
+import {
+  issuanceRatios,
+  issuanceTable,
+  IssuanceBenchReport,
+  runIssuanceBench,
+} from './issuance/issuance-bench';
+import { runScaleBench, scaleTable, ScaleBenchReport } from './scale/scale-bench';
+import {
+  createBenchDatabase,
+  createOperatorKey,
+  fleetcertEnv,
+  freePort,
+  startPeers,
+} from './support/bench-stack';
+import { FleetcertProcess, startFleetcertProcess } from './support/fleetcert-process';
+import { loadNow, machineInfo } from './support/machine';
+import { summarizeProfiles } from './profile/summarize-profile';
+import { checkCertbot, checkLego, checkPeers } from './support/tools';
+
+const USAGE = `Usage: npm run bench -- [options]
+  --parts LIST        issuance,api,scale (default: all three)
+  --count N           certificates per issuance run (default 500)
+  --concurrency LIST  fleetcert worker concurrency, and the bare baseline's (default 32)
+  --lego LIST         xargs -P values for lego (default 16,32,64; empty to skip)
+  --certbot LIST      xargs -P values for certbot (default 16; empty to skip)
+  --submissions N     CSR submissions in the API run (default 5000)
+  --profile           run the API and worker under node --cpu-prof and print where time goes
+                      (slower: use it to find hot paths, not for the recorded numbers)
+  --devices N         devices in the fleet-scale run (default 100000)
+  --node-options STR  extra Node flags for the API and worker processes,
+                      e.g. "--max-old-space-size=160" to bound their heaps`;
+
+const ROOT = join(__dirname, '..');
+const ZONE = 'bench.fleet.test';
+
+function list(value: string | undefined, fallback: number[]): number[] {
+  if (value === undefined) return fallback;
+  return value
+    .split(',')
+    .filter(Boolean)
+    .map((v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new Error(`not a positive integer: ${v}\n${USAGE}`);
+      return n;
+    });
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      parts: { type: 'string', default: 'issuance,api,scale' },
+      count: { type: 'string', default: '500' },
+      concurrency: { type: 'string' },
+      lego: { type: 'string' },
+      certbot: { type: 'string' },
+      submissions: { type: 'string', default: '5000' },
+      'node-options': { type: 'string', default: '' },
+      devices: { type: 'string', default: '100000' },
+      profile: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const parts = new Set(values.parts!.split(','));
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const workDir = join(ROOT, 'test-artifacts/bench', stamp);
+  mkdirSync(workDir, { recursive: true });
+  const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
+
+  const machine = machineInfo();
+  log(
+    `machine: ${machine.nproc} cores (${machine.cpuModel}), memory ${machine.memory}, Node ${machine.node}`,
+  );
+  log(`peers: pebble ${machine.pebble}, bind9 ${machine.bind9}; load ${loadNow()}`);
+  const missing = checkPeers().filter((t) => !t.available);
+  if (missing.length) {
+    throw new Error(`missing: ${missing.map((t) => `${t.name} (${t.install})`).join(', ')}`);
+  }
+  for (const tool of [checkLego(), checkCertbot()]) {
+    log(
+      tool.available
+        ? `${tool.name}: ${tool.version}`
+        : `${tool.name}: NOT INSTALLED — its rows are skipped. Install: ${tool.install}`,
+    );
+  }
+  if (values.profile) log('profiling: the API and worker run under --cpu-prof; numbers are inflated by it');
+
+  const peers = await startPeers(ZONE);
+  const db = await createBenchDatabase('main');
+  const port = await freePort();
+  const concurrencies = list(values.concurrency, [32]);
+  const nodeOptions = values['node-options']!;
+  const env = {
+    ...fleetcertEnv({ db, peers, httpPort: port, workerConcurrency: concurrencies[0] }),
+    ...(nodeOptions && { NODE_OPTIONS: nodeOptions }),
+  };
+  if (nodeOptions) log(`API and worker run with NODE_OPTIONS=${nodeOptions}`);
+  const apiUrl = `http://127.0.0.1:${port}`;
+  const profileDir = values.profile ? join(workDir, 'profiles') : undefined;
+  if (profileDir) mkdirSync(profileDir, { recursive: true });
+  let api: FleetcertProcess | undefined;
+  let worker: FleetcertProcess | undefined;
+  let issuance: IssuanceBenchReport | undefined;
+  let apiReport: ApiBenchReport | undefined;
+  let scale: ScaleBenchReport | undefined;
+  const cleanUp = once(async () => {
+    await worker?.stop();
+    await api?.stop();
+    await db.drop().catch((err) => log(`could not drop ${db.name}: ${err.message}`));
+    writeFileSync(join(workDir, 'pebble.log'), peers.pebble.log());
+    await peers.stop();
+  });
+  // Ctrl-C still stops every process and drops the database.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      log(`${signal}: stopping`);
+      void cleanUp().finally(() => process.exit(130));
+    });
+  }
+  try {
+    api = await startFleetcertProcess({
+      app: 'api',
+      env,
+      logFile: join(workDir, 'api.log'),
+      cpuProfileDir: profileDir,
+    });
+    const adminKey = await createOperatorKey(env);
+    const startWorker = async (concurrency: number) => {
+      await worker?.stop();
+      worker = await startFleetcertProcess({
+        app: 'worker',
+        env: { ...env, FLEETCERT_WORKER_CONCURRENCY: String(concurrency) },
+        logFile: join(workDir, `worker-c${concurrency}.log`),
+        cpuProfileDir: profileDir,
+      });
+      return worker;
+    };
+
+    if (parts.has('issuance')) {
+      issuance = await runIssuanceBench({
+        peers,
+        db,
+        apiUrl,
+        adminKey,
+        api,
+        startWorker,
+        count: Number(values.count),
+        concurrencies,
+        legoParallel: list(values.lego, [16, 32, 64]),
+        certbotParallel: list(values.certbot, [16]),
+        propagationIntervalMs: 250,
+        workDir: join(workDir, 'issuance'),
+        cpuProfileDir: profileDir,
+        log,
+      });
+    }
+    if (parts.has('api')) {
+      log('API: issuing 200 certificates for the fetch run');
+      if (!worker) await startWorker(concurrencies[0]);
+      const validCertificates = await issueValidCertificates(apiUrl, adminKey, 200);
+      // The API alone: no worker takes jobs, so only the request path is measured.
+      await worker?.stop();
+      worker = undefined;
+      apiReport = await runApiBench({
+        api,
+        apiUrl,
+        adminKey,
+        db,
+        submissions: Number(values.submissions),
+        validCertificates,
+        log,
+      });
+    }
+    await worker?.stop();
+    worker = undefined;
+    if (parts.has('scale')) {
+      scale = await runScaleBench({
+        peers,
+        devices: Number(values.devices),
+        workDir,
+        profileDir,
+        nodeOptions,
+        log,
+      });
+    }
+  } finally {
+    await cleanUp();
+  }
+
+  const sections: string[] = [
+    `# fleetcert benchmark, ${machine.date}`,
+    '',
+    `Machine: ${machine.nproc} cores (${machine.cpuModel}), ${machine.memory}, Node ${machine.node}, pebble ${machine.pebble}, bind9 ${machine.bind9}${values.profile ? ' — PROFILED RUN' : ''}`,
+    `Command: npm run bench -- ${process.argv.slice(2).join(' ')}`,
+  ];
+  if (issuance) {
+    sections.push('', '## Issuance (DNS-01, Pebble + BIND9)', '', issuanceTable(issuance.results), '');
+    sections.push(...issuanceRatios(issuance.results).map((l) => `- ${l}`));
+    sections.push(...issuance.skipped.map((l) => `- skipped: ${l}`));
+    sections.push(
+      ...issuance.results.flatMap((r) => r.notes.map((n) => `- ${r.tool} ${r.concurrency}: ${n}`)),
+    );
+  }
+  if (apiReport)
+    sections.push(
+      '',
+      '## API (worker stopped)',
+      '',
+      apiTable(apiReport),
+      '',
+      ...apiReport.notes.map((n) => `- ${n}`),
+    );
+  if (scale)
+    sections.push('', '## Fleet scale', '', scaleTable(scale), '', ...scale.notes.map((n) => `- ${n}`));
+  if (profileDir)
+    sections.push(
+      '',
+      '## Where the CPU goes (node --cpu-prof)',
+      '',
+      ...(await summarizeProfiles(profileDir)),
+    );
+  const report = sections.join('\n');
+  console.log(`\n${report}\n`);
+  writeFileSync(join(workDir, 'report.md'), `${report}\n`);
+  writeFileSync(
+    join(workDir, 'results.json'),
+    JSON.stringify({ machine, issuance, api: apiReport, scale }, null, 2),
+  );
+  log(`written: ${join(workDir, 'report.md')} and results.json`);
+}
+
+function once(fn: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  return () => (running ??= fn());
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err instanceof Error ? err.stack : err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,84 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, openSync, readFileSync, closeSync } from 'node:fs';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '../..');
+const ENTRIES = {
+  api: join(ROOT, 'dist/apps/api/src/main.js'),
+  worker: join(ROOT, 'dist/apps/worker/src/main.js'),
+} as const;
+
+export type FleetcertApp = keyof typeof ENTRIES;
+
+export interface FleetcertProcess {
+  app: FleetcertApp;
+  pid: number;
+  logFile: string;
+  /** Graceful stop (SIGTERM, as an orchestrator would), then waits for the exit; SIGKILL after 15 s. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  app: FleetcertApp;
+  env: Record<string, string | undefined>;
+  /** Where the process's JSON logs go (a file, so the benchmark does not spend CPU reading them). */
+  logFile: string;
+  /** Writes a V8 CPU profile (`node --cpu-prof`) into this directory when the process exits. */
+  cpuProfileDir?: string;
+  readyTimeoutMs?: number;
+}
+
+/**
+ * Starts the production entry point of the API or the worker (built by `npm run build`) as
+ * its own process, exactly as `npm run start:api` / `start:worker` would, and resolves once
+ * it is ready: the API when `/health` answers 200, the worker when it logs that it is ready.
+ */
+export async function startFleetcertProcess(options: StartOptions): Promise<FleetcertProcess> {
+  const entry = ENTRIES[options.app];
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first`);
+  const args = options.cpuProfileDir
+    ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`, `--cpu-prof-name=${options.app}.cpuprofile`]
+    : [];
+  const log = openSync(options.logFile, 'a');
+  const child: ChildProcess = spawn(process.execPath, [...args, entry], {
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', log, log],
+  });
+  closeSync(log);
+  const exited = once(child, 'exit');
+  let gone = false;
+  void exited.then(() => (gone = true));
+
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
+  const ready =
+    options.app === 'api'
+      ? async () => {
+          const res = await fetch(`http://127.0.0.1:${options.env.FLEETCERT_HTTP_PORT}/health`).catch(
+            () => undefined,
+          );
+          return res?.status === 200;
+        }
+      : async () => readFileSync(options.logFile, 'utf8').includes('fleetcert worker ready');
+  while (!(await ready())) {
+    if (gone || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      const tail = readFileSync(options.logFile, 'utf8').split('\n').slice(-20).join('\n');
+      throw new Error(`${options.app} did not become ready (${gone ? 'exited' : 'timeout'}):\n${tail}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+
+  return {
+    app: options.app,
+    pid: child.pid!,
+    logFile: options.logFile,
+    async stop() {
+      if (gone) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}

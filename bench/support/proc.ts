@@ -1,0 +1,94 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+// What the kernel says about a process: CPU time and resident memory, from /proc (Linux).
+// Reading /proc needs no cooperation from the process, so the same numbers are taken for
+// fleetcert's processes, the bare baseline and Postgres backends alike.
+
+let clockTicks: number | undefined;
+
+/** Kernel clock ticks per second (`getconf CLK_TCK`, 100 on every mainstream Linux). */
+function ticksPerSecond(): number {
+  clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  return clockTicks;
+}
+
+/** User + system CPU seconds the process has used so far; undefined once it is gone. */
+export function cpuSeconds(pid: number): number | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // The command name (field 2) may hold spaces and parentheses: count fields after its last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after the name.
+  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond();
+}
+
+/** Resident memory now (`VmRSS`) and its peak since the process started (`VmHWM`), in bytes. */
+export function residentMemory(pid: number): { rss: number; peak: number } | undefined {
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const kib = (field: string) =>
+    Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+  return { rss: kib('VmRSS'), peak: kib('VmHWM') };
+}
+
+/** CPU seconds a set of named processes used between {@link CpuMeter.start} and {@link CpuMeter.stop}. */
+export class CpuMeter {
+  readonly #start = new Map<string, number>();
+
+  constructor(private readonly pids: Record<string, number>) {}
+
+  start(): this {
+    for (const [name, pid] of Object.entries(this.pids)) this.#start.set(name, cpuSeconds(pid) ?? NaN);
+    return this;
+  }
+
+  stop(): Record<string, number> {
+    const used: Record<string, number> = {};
+    for (const [name, pid] of Object.entries(this.pids)) {
+      used[name] = (cpuSeconds(pid) ?? NaN) - (this.#start.get(name) ?? NaN);
+    }
+    return used;
+  }
+}
+
+/** Highest resident memory of each named process, sampled every `intervalMs` while running. */
+export class RssSampler {
+  readonly #max: Record<string, number> = {};
+  #timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly pids: Record<string, number>,
+    private readonly intervalMs = 200,
+  ) {}
+
+  start(): this {
+    this.#sample();
+    this.#timer = setInterval(() => this.#sample(), this.intervalMs);
+    return this;
+  }
+
+  /** Peak RSS in bytes per process over the sampled window. */
+  stop(): Record<string, number> {
+    clearInterval(this.#timer);
+    this.#sample();
+    return { ...this.#max };
+  }
+
+  #sample(): void {
+    for (const [name, pid] of Object.entries(this.pids)) {
+      const rss = residentMemory(pid)?.rss;
+      if (rss !== undefined && !(rss <= (this.#max[name] ?? 0))) this.#max[name] = rss;
+    }
+  }
+}
+
+export const MiB = 1024 * 1024;

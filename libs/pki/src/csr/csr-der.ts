@@ -1,0 +1,17 @@
+import { decodePem } from '../x509/pem';
+
+/**
+ * The DER bytes of a CSR that {@link parseCsr} already accepted (as stored with a request),
+ * without parsing or verifying it again: what finalize sends to the CA. Re-parsing with
+ * `parseCsr` costs a full ASN.1 decode and a signature check per certificate (about 3 ms
+ * of the worker's CPU each, see BENCHMARKS.md) for bytes that were checked at submission.
+ *
+ * @throws TypeError when `pem` holds no CERTIFICATE REQUEST block.
+ */
+export function csrDer(pem: string): Buffer {
+  const block = decodePem(pem).find(
+    (b) => b.label === 'CERTIFICATE REQUEST' || b.label === 'NEW CERTIFICATE REQUEST',
+  );
+  if (!block) throw new TypeError('no CERTIFICATE REQUEST block in the stored CSR');
+  return block.der;
+}

@@ -1,0 +1,159 @@
+import { randomBytes } from 'node:crypto';
+import { createPrismaClient, PrismaClient, RateLimitRepository } from '@fleetcert/db';
+import {
+  bucketId,
+  BucketTransaction,
+  bucketStatus,
+  LETS_ENCRYPT,
+  newOrderTransactions,
+  perPeriod,
+  RateLimit,
+} from '@fleetcert/ratelimit';
+
+const HOUR = 3600_000;
+
+/** One process's view of the database: its own client and connection pool, as a worker has. */
+function worker(): { prisma: PrismaClient; repo: RateLimitRepository } {
+  const prisma = createPrismaClient(process.env.DATABASE_URL!, { poolSize: 3 });
+  return { prisma, repo: new RateLimitRepository(prisma) };
+}
+
+const spend = (limit: RateLimit, key: string, check = true): BucketTransaction => ({
+  limit,
+  key,
+  cost: 1,
+  check,
+  spend: true,
+});
+
+describe('RateLimitRepository against Postgres', () => {
+  const workers = Array.from({ length: 6 }, worker);
+  const repo = workers[0].repo;
+  let scope: string;
+
+  beforeEach(() => {
+    scope = `https://ca-${randomBytes(4).toString('hex')}.test/dir`;
+  });
+  afterAll(() => Promise.all(workers.map((w) => w.prisma.$disconnect())));
+
+  it('should never let concurrent workers spend more than a bucket holds', async () => {
+    const limit = perPeriod('newOrdersPerAccount', 5, HOUR);
+    const attempts = Array.from({ length: 60 }, (_, i) =>
+      workers[i % workers.length].repo.apply(scope, [spend(limit, 'account')]),
+    );
+    const results = await Promise.all(attempts);
+    expect(results.filter((r) => r.allowed)).toHaveLength(5);
+    const refused = results.filter((r) => !r.allowed);
+    expect(refused).toHaveLength(55);
+    // Refused ones say when a token comes back: one refill interval after the burst.
+    for (const r of refused) {
+      expect(r.blocking).toEqual([
+        expect.objectContaining({ limit: 'newOrdersPerAccount', key: 'account', remaining: 0 }),
+      ]);
+      expect(r.availableAt - Date.now()).toBeGreaterThan(HOUR / 5 - 60_000);
+    }
+    const tats = await repo.tats(scope, [{ limit: 'newOrdersPerAccount', key: 'account' }]);
+    expect(
+      bucketStatus(limit, tats.get(bucketId({ limit: 'newOrdersPerAccount', key: 'account' })), Date.now())
+        .remaining,
+    ).toBe(0);
+  });
+
+  it('should spend all buckets of an order or none, even under contention', async () => {
+    const orders = perPeriod('newOrdersPerAccount', 20, HOUR);
+    const exactSet = perPeriod('certificatesPerExactSet', 3, HOUR);
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        workers[i % workers.length].repo.apply(scope, [
+          spend(orders, 'account'),
+          spend(exactSet, 'dns:a.example.com'),
+        ]),
+      ),
+    );
+    expect(results.filter((r) => r.allowed)).toHaveLength(3);
+    const tats = await repo.tats(scope, [
+      { limit: 'newOrdersPerAccount', key: 'account' },
+      { limit: 'certificatesPerExactSet', key: 'dns:a.example.com' },
+    ]);
+    const now = Date.now();
+    // The 9 refused orders took nothing from the account bucket.
+    expect(
+      bucketStatus(orders, tats.get(bucketId({ limit: 'newOrdersPerAccount', key: 'account' })), now)
+        .remaining,
+    ).toBe(17);
+    expect(
+      bucketStatus(
+        exactSet,
+        tats.get(bucketId({ limit: 'certificatesPerExactSet', key: 'dns:a.example.com' })),
+        now,
+      ).remaining,
+    ).toBe(0);
+  });
+
+  it('should not deadlock when concurrent orders lock overlapping buckets in any order', async () => {
+    const domains = ['a.example.com', 'b.example.org', 'c.example.net'];
+    const results = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => {
+        const names = [domains[i % 3], domains[(i + 1) % 3]];
+        const txns = newOrderTransactions(LETS_ENCRYPT, {
+          identifiers: names.map((value) => ({ type: 'dns' as const, value })),
+          identifierSet: names
+            .sort()
+            .map((n) => `dns:${n}`)
+            .join(','),
+          exemption: 'none',
+        });
+        return workers[i % workers.length].repo.apply(scope, txns);
+      }),
+    );
+    // Each of the three sets holds 5: 30 orders over 3 sets, 15 go through.
+    expect(results.filter((r) => r.allowed)).toHaveLength(15);
+  });
+
+  it('should record spend-only transactions without ever refusing them', async () => {
+    const failures = perPeriod('failedAuthorizationsPerIdentifier', 2, HOUR);
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => repo.apply(scope, [spend(failures, 'a.example.com', false)])),
+    );
+    expect(results.every((r) => r.allowed)).toBe(true);
+    const check = await repo.apply(scope, [{ ...spend(failures, 'a.example.com'), spend: false }]);
+    expect(check).toMatchObject({
+      allowed: false,
+      blocking: [{ limit: 'failedAuthorizationsPerIdentifier', remaining: 0 }],
+    });
+  });
+
+  it('should empty a bucket until a Retry-After, never making it fuller', async () => {
+    const orders = perPeriod('newOrdersPerAccount', 300, 3 * HOUR);
+    const until = new Date(Date.now() + 10 * 60_000);
+    await repo.emptyUntil(scope, [{ limit: orders, key: 'account' }], until);
+    const refused = await repo.apply(scope, [spend(orders, 'account')]);
+    expect(refused.allowed).toBe(false);
+    expect(Math.abs(refused.availableAt - until.getTime())).toBeLessThan(5);
+    await repo.emptyUntil(scope, [{ limit: orders, key: 'account' }], new Date(Date.now() + 60_000));
+    expect((await repo.apply(scope, [spend(orders, 'account')])).availableAt).toBe(refused.availableAt);
+  });
+
+  it('should refill a reset bucket completely', async () => {
+    const consecutive = LETS_ENCRYPT.limits.consecutiveAuthorizationFailuresPerIdentifier!;
+    await repo.apply(scope, [spend(consecutive, 'a.example.com', false)]);
+    const ref = { limit: consecutive.name, key: 'a.example.com' };
+    expect((await repo.tats(scope, [ref])).size).toBe(1);
+    await repo.reset(scope, [ref]);
+    expect((await repo.tats(scope, [ref])).size).toBe(0);
+  });
+
+  it('should list buckets that are not full, least headroom first, page by page', async () => {
+    const exactSet = perPeriod('certificatesPerExactSet', 5, 7 * 24 * HOUR);
+    for (let i = 0; i < 5; i++) {
+      const txns = Array.from({ length: i + 1 }, () => spend(exactSet, `dns:${i}.example.com`));
+      for (const t of txns) await repo.apply(scope, [t]);
+    }
+    const first = await repo.listNotFull(scope, { size: 3 });
+    expect(first.map((r) => r.key)).toEqual(['dns:4.example.com', 'dns:3.example.com', 'dns:2.example.com']);
+    const last = first[first.length - 1];
+    const second = await repo.listNotFull(scope, { size: 3, after: { tat: last.tat, id: last.id } });
+    expect(second.map((r) => r.key)).toEqual(['dns:1.example.com', 'dns:0.example.com']);
+    expect(await repo.listNotFull(scope, { size: 10, limit: 'newOrdersPerAccount' })).toEqual([]);
+  });
+});
