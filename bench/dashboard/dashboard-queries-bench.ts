@@ -139,7 +139,11 @@ async function addAddressesAndFailures(databaseUrl: string): Promise<void> {
   }
 }
 
-/** The plans of the prefix search, as Prisma sends it (parameters bound, so custom plans). */
+/**
+ * The plans of the search's first step (DeviceRepository.list): collect at most 2,001
+ * matches through the prefix indexes, unordered; only when there are more does the ordered
+ * walk of the (createdAt, id) index run.
+ */
 async function printPlans(databaseUrl: string, labelPrefix: string): Promise<void> {
   const db = new Client({ connectionString: databaseUrl });
   await db.connect();
@@ -148,9 +152,9 @@ async function printPlans(databaseUrl: string, labelPrefix: string): Promise<voi
       const address = /^[0-9.]+$/.test(q) ? ' OR ipv4 LIKE $1' : '';
       const { rows } = await db.query(
         `EXPLAIN (ANALYZE, TIMING OFF)
-         SELECT id FROM devices
+         SELECT id, "createdAt" FROM devices
           WHERE (hostname LIKE $1 OR identifier LIKE $1${address})
-          ORDER BY "createdAt" DESC, id DESC LIMIT 51`,
+          LIMIT 2001`,
         [`${q}%`],
       );
       console.log(`\nplan for q=${q}:\n${rows.map((r) => `  ${r['QUERY PLAN']}`).join('\n')}`);

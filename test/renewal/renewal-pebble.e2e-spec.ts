@@ -6,13 +6,13 @@ import { createOwnDatabase, OwnDatabase } from '../support/own-database';
 import { waitFor } from '../support/wait-for';
 
 const ZONE = 'renew.fleet.test';
-/** Pebble's certificates live 24 s: renewed (half their life left, with jitter) 10.8–12 s after issuance. */
-const VALIDITY_SECONDS = 24;
+/** Pebble's certificates live 16 s: renewed (half their life left, with jitter) 7.2–8 s after issuance. */
+const VALIDITY_SECONDS = 16;
 
 /**
  * Renewal against a real CA: Pebble issuing short-lived certificates through BIND9, two
  * worker processes running the renewal scheduler side by side, Let's Encrypt's limits
- * modelled (the exact-set limit shortened to one certificate per 6 s).
+ * modelled (the exact-set limit shortened to one certificate per 5 s).
  */
 describe('Renewal end to end (Pebble + BIND9 + two worker processes)', () => {
   let db: OwnDatabase;
@@ -29,7 +29,7 @@ describe('Renewal end to end (Pebble + BIND9 + two worker processes)', () => {
       env: {
         DATABASE_URL: db.url,
         FLEETCERT_RENEWAL_INTERVAL_MS: '250',
-        FLEETCERT_RATE_LIMITS: 'letsencrypt,certificatesPerExactSet=1/6s',
+        FLEETCERT_RATE_LIMITS: 'letsencrypt,certificatesPerExactSet=1/5s',
       },
     });
     await stack.startWorker();
@@ -66,7 +66,7 @@ describe('Renewal end to end (Pebble + BIND9 + two worker processes)', () => {
   }
 
   it('should renew short-lived certificates on their own, each exactly once, with two workers running', async () => {
-    for (let i = 0; i < 6; i++) {
+    for (let i = 0; i < 4; i++) {
       const device = await enrol();
       const keys = await generateKeys({ ec: 'P-256' });
       devices.push({ ...device, keys, requestId: await submit(device, keys) });
@@ -96,7 +96,8 @@ describe('Renewal end to end (Pebble + BIND9 + two worker processes)', () => {
       const renewed = await prisma.certificate.findUniqueOrThrow({ where: { requestId: renewal.id } });
       // Renewed inside the fallback window (half the lifetime left, with jitter), same key, new serial.
       expect(renewal.createdAt.getTime()).toBeGreaterThanOrEqual(old.renewalStart!.getTime());
-      expect(renewal.createdAt.getTime()).toBeLessThan(old.renewalEnd!.getTime() + 2000);
+      // (give or take one scheduler pass on a busy machine)
+      expect(renewal.createdAt.getTime()).toBeLessThan(old.renewalEnd!.getTime() + 3000);
       expect(renewed.publicKeySha256).toBe(old.publicKeySha256);
       expect(renewed.serial).not.toBe(old.serial);
       expect((await prisma.certificate.findUniqueOrThrow({ where: { id: old.id } })).supersededById).toBe(
@@ -237,7 +238,7 @@ describe('Renewal end to end (Pebble + BIND9 + two worker processes)', () => {
     expect(status.status).toBe(200);
     const devicesNow = await prisma.device.count();
     expect(status.body.devices).toEqual({ total: devicesNow, active: devicesNow, disabled: 0 });
-    // 24-second certificates: every live one expires within 7 days.
+    // 16-second certificates: every live one expires within 7 days.
     expect(status.body.certificates.valid).toBe(0);
     expect(status.body.certificates.expiring).toBeGreaterThanOrEqual(devices.length);
     expect(status.body.certificates.revoked).toBe(1);
@@ -247,7 +248,7 @@ describe('Renewal end to end (Pebble + BIND9 + two worker processes)', () => {
     expect(status.body.renewals.dueWithin24h).toBeGreaterThanOrEqual(devices.length - 1);
     // Every device's first certificate took one of fleet.test's 50 weekly tokens; renewals and
     // rotations took none. 7 more come back within a day, 50 within a week.
-    const firstCertificates = 7;
+    const firstCertificates = devices.length + 1;
     expect(status.body.capacity.next24h).toMatchObject({
       newDevices: 57 - firstCertificates,
       limitedBy: 'certificatesPerRegisteredDomain',
@@ -264,6 +265,6 @@ describe('Renewal end to end (Pebble + BIND9 + two worker processes)', () => {
     expect(limits.body.buckets).toEqual([
       expect.objectContaining({ key: 'fleet.test', capacity: 50, remaining: 50 - firstCertificates }),
     ]);
-    expect(limits.body.model).toBe('letsencrypt,certificatesPerExactSet=1/6000ms:1');
+    expect(limits.body.model).toBe('letsencrypt,certificatesPerExactSet=1/5000ms:1');
   });
 });
