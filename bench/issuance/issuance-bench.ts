@@ -226,7 +226,9 @@ export function issuanceRatios(results: readonly IssuanceResult[]): string[] {
     );
     if (fleet.dependencyCpu) {
       const withPg = (fleet.cpuSeconds + fleet.dependencyCpu.postgres) / fleet.succeeded / cpuPerCert(lego16);
-      out.push(`  … counting fleetcert's Postgres backends too: ${withPg.toFixed(2)}×`);
+      out.push(
+        `fleetcert (API + worker + its Postgres backends) / lego -P 16 CPU per certificate: ${withPg.toFixed(2)}×`,
+      );
     }
   }
   const certbot16 = results.find((r) => r.tool === 'certbot' && r.concurrency === 16);

@@ -14,7 +14,7 @@ import { generateKeys, makeCsr } from '../../libs/pki/src/testing/pki-fixtures';
 import { seedFleet } from '../../bench/seed-fleet';
 import { IssuingFixtureCa } from '../acme/support/issuing-fixture-ca';
 import { testConfig } from '../support/config';
-import { createOwnDatabase, OwnDatabase } from '../support/own-database';
+import { isolatedDatabase } from '../support/isolated-database';
 
 const DAY = 86_400_000;
 const ZONE = 'sched.fleet.test';
@@ -25,7 +25,7 @@ const ZONE = 'sched.fleet.test';
  * several workers) never renew a certificate twice.
  */
 describe('RenewalService (renewal scheduler pass)', () => {
-  let db: OwnDatabase;
+  let db: Awaited<ReturnType<typeof isolatedDatabase>>;
   let prisma: PrismaClient;
   let fixture: IssuingFixtureCa;
   let ca: AcmeClientCa;
@@ -38,7 +38,8 @@ describe('RenewalService (renewal scheduler pass)', () => {
   beforeAll(async () => {
     // The service logs each renewal; the assertions say what matters.
     Logger.overrideLogger(false);
-    db = await createOwnDatabase('renewal_pass');
+    // A database of its own: a pass works on every certificate it holds.
+    db = await isolatedDatabase('renewal_pass');
     prisma = createPrismaClient(db.url, { poolSize: 4 });
     fixture = new IssuingFixtureCa();
     await fixture.start();
