@@ -1,8 +1,10 @@
 import { Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@fleetcert/config';
-import { createPrismaClient } from './prisma-client';
+import type { Pool } from 'pg';
+import { createPgPool, schemaOf } from './pg-pool';
+import { createPrismaClientOnPool } from './prisma-client';
 import type { PrismaClient } from './generated/client';
-import { PRISMA } from './tokens';
+import { PG_POOL, PRISMA } from './tokens';
 import { AcmeAccountRepository } from './repositories/acme-account.repository';
 import { AuditRepository } from './repositories/audit.repository';
 import { CertificateRequestRepository } from './repositories/certificate-request.repository';
@@ -21,9 +23,13 @@ import { RenewalRepository } from './repositories/renewal.repository';
 
 @Injectable()
 class PrismaLifecycle implements OnApplicationShutdown {
-  constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
+  constructor(
+    @Inject(PRISMA) private readonly prisma: PrismaClient,
+    @Inject(PG_POOL) private readonly pool: Pool,
+  ) {}
   async onApplicationShutdown(): Promise<void> {
     await this.prisma.$disconnect();
+    await this.pool.end();
   }
 }
 
@@ -45,19 +51,25 @@ const repositories = [
   RenewalRepository,
 ];
 
-/** Postgres access: the Prisma client and the repositories, the only code that queries it. */
+/** Postgres access: the pool, the Prisma client on it and the repositories, the only code that queries it. */
 @Global()
 @Module({
   providers: [
     {
-      provide: PRISMA,
+      provide: PG_POOL,
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) =>
-        createPrismaClient(config.database.url, { poolSize: config.database.poolSize }),
+        createPgPool(config.database.url, { poolSize: config.database.poolSize }),
+    },
+    {
+      provide: PRISMA,
+      inject: [APP_CONFIG, PG_POOL],
+      useFactory: (config: AppConfig, pool: Pool) =>
+        createPrismaClientOnPool(pool, schemaOf(config.database.url)),
     },
     PrismaLifecycle,
     ...repositories,
   ],
-  exports: [PRISMA, ...repositories],
+  exports: [PRISMA, PG_POOL, ...repositories],
 })
 export class DbModule {}

@@ -1,11 +1,10 @@
+import type { Pool } from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from './generated/client';
+import { createPgPool, CreatePgPoolOptions, schemaOf } from './pg-pool';
 
 /** Options of {@link createPrismaClient}. */
-export interface CreatePrismaClientOptions {
-  /** Most connections the pool opens at once. Default: pg's own default (10). */
-  poolSize?: number;
-}
+export type CreatePrismaClientOptions = CreatePgPoolOptions;
 
 /**
  * Builds the Prisma client over `pg` through `@prisma/adapter-pg`: no native query engine,
@@ -15,13 +14,28 @@ export interface CreatePrismaClientOptions {
  * URLs allow, selects the Postgres schema the queries use.
  */
 export function createPrismaClient(databaseUrl: string, opts: CreatePrismaClientOptions = {}): PrismaClient {
-  if (opts.poolSize !== undefined && !(Number.isInteger(opts.poolSize) && opts.poolSize > 0)) {
-    throw new RangeError(`poolSize must be a positive integer, got ${opts.poolSize}`);
-  }
-  const schema = new URL(databaseUrl).searchParams.get('schema') ?? undefined;
-  const adapter = new PrismaPg(
-    { connectionString: databaseUrl, ...(opts.poolSize === undefined ? {} : { max: opts.poolSize }) },
-    schema === undefined ? undefined : { schema },
-  );
-  return new PrismaClient({ adapter });
+  return createPrismaClientOnPool(createPgPool(databaseUrl, opts), schemaOf(databaseUrl), { ownsPool: true });
+}
+
+/**
+ * The Prisma client on an existing pool (the server's: see `DbModule`), so Prisma and the
+ * prepared statements share one connection budget. With `ownsPool`, `$disconnect()` also
+ * ends the pool.
+ */
+export function createPrismaClientOnPool(
+  pool: Pool,
+  schema: string | undefined,
+  { ownsPool = false }: { ownsPool?: boolean } = {},
+): PrismaClient {
+  const adapter = new PrismaPg(pool, schema === undefined ? undefined : { schema });
+  const client = new PrismaClient({ adapter });
+  if (!ownsPool) return client;
+  const disconnect = client.$disconnect.bind(client);
+  let ended: Promise<void> | undefined;
+  client.$disconnect = async () => {
+    await disconnect();
+    ended ??= pool.end();
+    await ended;
+  };
+  return client;
 }

@@ -1,0 +1,54 @@
+import { Pool, types } from 'pg';
+
+/** Options of {@link createPgPool}. */
+export interface CreatePgPoolOptions {
+  /** Most connections the pool opens at once. Default: pg's own default (10). */
+  poolSize?: number;
+}
+
+const TIMESTAMP_WITHOUT_TIME_ZONE = 1114;
+
+/**
+ * Prisma stores `DateTime` as `timestamp` (without time zone) holding UTC; pg would read
+ * it in the process's local zone. Statements run on the pool read it as UTC.
+ */
+function parseUtcTimestamp(value: string): Date {
+  return new Date(`${value.replace(' ', 'T')}Z`);
+}
+
+const poolTypes = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === TIMESTAMP_WITHOUT_TIME_ZONE && format !== 'binary'
+      ? parseUtcTimestamp
+      : types.getTypeParser(oid, format as 'text')) as typeof types.getTypeParser,
+};
+
+/**
+ * The process's one Postgres connection pool. Prisma runs on it (through
+ * `@prisma/adapter-pg`), and so do the prepared statements of the hot paths
+ * (`sql/statement.ts`): one pool, one connection budget.
+ *
+ * A `?schema=` parameter in the URL, as Prisma URLs allow, becomes the connections'
+ * `search_path`, so unqualified names in raw SQL resolve where Prisma's qualified ones do.
+ */
+export function createPgPool(databaseUrl: string, opts: CreatePgPoolOptions = {}): Pool {
+  if (opts.poolSize !== undefined && !(Number.isInteger(opts.poolSize) && opts.poolSize > 0)) {
+    throw new RangeError(`poolSize must be a positive integer, got ${opts.poolSize}`);
+  }
+  const schema = schemaOf(databaseUrl);
+  return new Pool({
+    connectionString: databaseUrl,
+    types: poolTypes,
+    ...(opts.poolSize === undefined ? {} : { max: opts.poolSize }),
+    ...(schema === undefined ? {} : { options: `-c search_path=${quoteIdent(schema)}` }),
+  });
+}
+
+/** The Postgres schema a Prisma-style URL selects with `?schema=`, if any. */
+export function schemaOf(databaseUrl: string): string | undefined {
+  return new URL(databaseUrl).searchParams.get('schema') ?? undefined;
+}
+
+function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}

@@ -1,0 +1,56 @@
+import { join } from 'node:path';
+import { migrate } from '../../libs/db/src/migrate';
+import { createPgPool } from '../../libs/db/src/pg-pool';
+import { createPrismaClientOnPool } from '../../libs/db/src/prisma-client';
+import { inTransaction, query, queryOne, statement } from '../../libs/db/src/sql/statement';
+import { databaseUrl, dropDatabase, uniqueDatabaseName } from './test-database';
+
+const MIGRATIONS_DIR = join(__dirname, '../../prisma/migrations');
+
+const fleetByName = statement('test.fleetByName', 'SELECT id, name, "createdAt" FROM fleets WHERE name = $1');
+const insertFleet = statement(
+  'test.insertFleet',
+  'INSERT INTO fleets (id, name, zone, "updatedAt") VALUES (gen_random_uuid(), $1, $2, now()) RETURNING id',
+);
+
+describe('prepared statements on the shared pool', () => {
+  const name = uniqueDatabaseName('statement');
+  const url = databaseUrl(name, { schema: 'tenant_s' });
+  const pool = createPgPool(url, { poolSize: 2 });
+  const prisma = createPrismaClientOnPool(pool, 'tenant_s');
+
+  beforeAll(() => migrate({ databaseUrl: url, migrationsDir: MIGRATIONS_DIR }));
+  afterAll(async () => {
+    await prisma.$disconnect();
+    await pool.end();
+    await dropDatabase(name);
+  });
+
+  it('should read what Prisma wrote, in the URL schema, with UTC timestamps as Prisma gives them', async () => {
+    const created = await prisma.fleet.create({ data: { name: 'lab', zone: 'lab.example.test' } });
+
+    const row = await queryOne<{ id: string; name: string; createdAt: Date }>(pool, fleetByName, ['lab']);
+
+    expect(row).toEqual({ id: created.id, name: 'lab', createdAt: created.createdAt });
+    // Run again: the second execution uses the statement prepared on that connection.
+    expect(await query(pool, fleetByName, ['lab'])).toHaveLength(1);
+  });
+
+  it('should commit a transaction that resolves and roll back one that throws', async () => {
+    await inTransaction(pool, (client) => query(client, insertFleet, ['kept', 'k.example.test']));
+    await expect(
+      inTransaction(pool, async (client) => {
+        await query(client, insertFleet, ['dropped', 'd.example.test']);
+        throw new Error('changed my mind');
+      }),
+    ).rejects.toThrow('changed my mind');
+
+    expect(await queryOne(pool, fleetByName, ['kept'])).toBeDefined();
+    expect(await queryOne(pool, fleetByName, ['dropped'])).toBeUndefined();
+  });
+
+  it('should refuse one name declared with two texts', () => {
+    expect(() => statement('test.fleetByName', 'SELECT 1')).toThrow(/declared twice/);
+    expect(statement('test.fleetByName', fleetByName.text)).toEqual(fleetByName);
+  });
+});
