@@ -7,6 +7,7 @@ import { enrolDevices } from '../support/bench-stack';
 import { makeCsrs } from '../support/csrs';
 import { submitCsr } from '../support/device-client';
 import type { FleetcertProcess } from '../support/fleetcert-process';
+import { CpuMeter } from '../support/proc';
 import { fixed } from '../support/stats';
 import { renderTable } from '../support/table';
 import { checkCertbot, checkLego } from '../support/tools';
@@ -69,29 +70,34 @@ export async function runIssuanceBench(o: IssuanceBenchOptions): Promise<Issuanc
       const csrs = await makeCsrs(names);
       o.log(`fleetcert: ${o.count} certificates, worker concurrency ${concurrency}`);
       results.push(
-        await runFleetcertIssuance({
-          apiUrl: o.apiUrl,
-          api: o.api,
-          worker,
-          db: o.db,
-          pg,
-          devices,
-          csrs,
-          workerConcurrency: concurrency,
-        }),
+        await withPeerCpu(o.peers, () =>
+          runFleetcertIssuance({
+            apiUrl: o.apiUrl,
+            api: o.api,
+            worker,
+            db: o.db,
+            pg,
+            devices,
+            csrs,
+            workerConcurrency: concurrency,
+          }),
+        ),
       );
       o.log(line(results.at(-1)!));
       o.log(`bare baseline: ${o.count} certificates, concurrency ${concurrency}`);
+      const baselineCsrs = await makeCsrs(names);
       results.push(
-        await runBareBaseline({
-          peers: o.peers,
-          names,
-          csrs: await makeCsrs(names),
-          concurrency,
-          propagationIntervalMs: o.propagationIntervalMs,
-          workDir: o.workDir,
-          cpuProfileDir: o.cpuProfileDir,
-        }),
+        await withPeerCpu(o.peers, () =>
+          runBareBaseline({
+            peers: o.peers,
+            names,
+            csrs: baselineCsrs,
+            concurrency,
+            propagationIntervalMs: o.propagationIntervalMs,
+            workDir: o.workDir,
+            cpuProfileDir: o.cpuProfileDir,
+          }),
+        ),
       );
       o.log(line(results.at(-1)!));
     }
@@ -123,7 +129,11 @@ export async function runIssuanceBench(o: IssuanceBenchOptions): Promise<Issuanc
           const peers = { ...o.peers, pebble };
           const tool = await prepare(peers, join(o.workDir, `${status.name}-p${parallel}-setup`));
           o.log(`${tool.tool}: ${o.count} certificates, xargs -P ${parallel}`);
-          results.push(await runScriptedTool({ tool, parallel, names, workDir: o.workDir, overheadPerName }));
+          results.push(
+            await withPeerCpu(peers, () =>
+              runScriptedTool({ tool, parallel, names, workDir: o.workDir, overheadPerName }),
+            ),
+          );
           o.log(line(results.at(-1)!));
         } finally {
           await pebble.stop();
@@ -134,6 +144,14 @@ export async function runIssuanceBench(o: IssuanceBenchOptions): Promise<Issuanc
     await pg.end();
   }
   return { results, skipped };
+}
+
+/** Runs one row and records what Pebble and BIND9 spent on it (the same for every tool: 2 cores are shared). */
+async function withPeerCpu(peers: Peers, row: () => Promise<IssuanceResult>): Promise<IssuanceResult> {
+  const meter = new CpuMeter({ pebble: peers.pebble.pid, bind9: peers.bind.pid }).start();
+  const result = await row();
+  const used = meter.stop();
+  return { ...result, peerCpuSeconds: used.pebble + used.bind9 };
 }
 
 async function issueOne(apiUrl: string, device: EnrolledDevice, pg: Client): Promise<void> {
@@ -170,6 +188,7 @@ export function issuanceTable(results: readonly IssuanceResult[]): string {
       'order p50 s',
       'CPU ms/cert',
       '+ Postgres ms/cert',
+      'Pebble + BIND9 ms/cert',
       'peak RSS MiB',
       'load at start',
     ],
@@ -184,6 +203,7 @@ export function issuanceTable(results: readonly IssuanceResult[]): string {
       fixed((r.orderMs?.p50 ?? NaN) / 1000, 2),
       fixed(cpuPerCert(r) * 1000, 1),
       r.dependencyCpu ? fixed(((r.cpuSeconds + r.dependencyCpu.postgres) / r.succeeded) * 1000, 1) : '—',
+      r.peerCpuSeconds !== undefined ? fixed((r.peerCpuSeconds / r.succeeded) * 1000, 1) : '—',
       r.peakRssMiB
         ? Object.entries(r.peakRssMiB)
             .map(([k, v]) => `${k} ${v.toFixed(0)}`)

@@ -20,6 +20,8 @@ export interface IssuanceResult {
   cpuBreakdown: Record<string, number>;
   /** CPU of the tool's dependencies, when it has any (Postgres backends; the shared Redis server). */
   dependencyCpu?: Record<string, number>;
+  /** CPU seconds Pebble and BIND9 used during the row: the CA and DNS work every tool causes. */
+  peerCpuSeconds?: number;
   /** Highest resident memory per process during the run, in MiB. */
   peakRssMiB?: Record<string, number>;
   /** Load averages when the run started (the machine is shared). */

@@ -39,6 +39,8 @@ export interface Bind9Handle {
   /** Always `127.0.0.1`. */
   host: string;
   port: number;
+  /** `named`'s process id (the benchmarks read its CPU time from /proc). */
+  pid: number;
   /** The zone, canonical (lower case, no trailing dot). */
   zone: string;
   /** hmac-sha256 key allowed to update the zone, within {@link Bind9Handle.updatePolicy}. */
@@ -144,6 +146,7 @@ async function launch(
     const handle: Bind9Handle = {
       host: '127.0.0.1',
       port,
+      pid: started.pid!,
       zone,
       tsig,
       tsigSha512,

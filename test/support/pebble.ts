@@ -46,6 +46,8 @@ export interface PebbleHandle {
   managementUrl: string;
   /** The port Pebble validates http-01 on. */
   httpPort: number;
+  /** Pebble's process id (the benchmarks read its CPU time from /proc). */
+  pid: number;
   /** The root that signs this instance's certificates (regenerated at every start). */
   rootCertificatePem(): Promise<string>;
   /** GET on the management interface, e.g. `/cert-status-by-serial/<hex serial>`. */
@@ -158,6 +160,7 @@ async function launch(
       caBundlePem: tls.certPem,
       managementUrl,
       httpPort,
+      pid: started.pid!,
       rootCertificatePem: async () => {
         const { status, body } = await httpsGet(`${managementUrl}/roots/0`, tls.certPem, 5000);
         if (status !== 200) throw new Error(`pebble /roots/0 answered ${status}`);
