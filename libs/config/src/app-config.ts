@@ -6,7 +6,7 @@ export interface AppConfig {
   env: 'development' | 'production' | 'test';
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   http: { host: string; port: number; bodyLimit: number; trustProxy: boolean };
-  database: { url: string; poolSize: number };
+  database: { url: string; poolSize: number; poolWaitMs: number };
   redis: { url: string; prefix: string };
   /** Secrets at rest: the first key encrypts, every key decrypts. */
   encryption: { keys: EncryptionKey[]; generatedKeyFile?: string };

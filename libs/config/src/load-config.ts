@@ -54,7 +54,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     env: v.nodeEnv!,
     logLevel: v.logLevel!,
     http: { host: v.httpHost!, port: v.httpPort!, bodyLimit: v.httpBodyLimit!, trustProxy: v.trustProxy! },
-    database: { url: v.databaseUrl!, poolSize: v.databasePoolSize! },
+    database: { url: v.databaseUrl!, poolSize: v.databasePoolSize!, poolWaitMs: v.databasePoolWaitMs! },
     redis: { url: v.redisUrl!, prefix: v.redisPrefix! },
     encryption,
     dataDir,

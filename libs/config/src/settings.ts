@@ -75,6 +75,12 @@ export const SETTINGS = {
     doc: 'Connections per process to PostgreSQL.',
     parse: p.int({ min: 1, max: 200 }),
   }),
+  databasePoolWaitMs: setting({
+    env: 'FLEETCERT_DATABASE_POOL_WAIT_MS',
+    default: '10000',
+    doc: 'Longest wait for a free pooled connection; a request that waits longer gets 503 with `Retry-After` instead of hanging.',
+    parse: p.int({ min: 100, max: 600000 }),
+  }),
   redisUrl: setting({
     env: 'REDIS_URL',
     default: 'redis://127.0.0.1:6379',

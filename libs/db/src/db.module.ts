@@ -59,7 +59,10 @@ const repositories = [
       provide: PG_POOL,
       inject: [APP_CONFIG],
       useFactory: (config: AppConfig) =>
-        createPgPool(config.database.url, { poolSize: config.database.poolSize }),
+        createPgPool(config.database.url, {
+          poolSize: config.database.poolSize,
+          connectionWaitMs: config.database.poolWaitMs,
+        }),
     },
     {
       provide: PRISMA,

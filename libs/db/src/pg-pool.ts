@@ -4,6 +4,11 @@ import { Pool, types } from 'pg';
 export interface CreatePgPoolOptions {
   /** Most connections the pool opens at once. Default: pg's own default (10). */
   poolSize?: number;
+  /**
+   * Longest wait for a free connection before the query fails (pg: "timeout exceeded when
+   * trying to connect", which the API answers with 503). Default: pg's own, no limit.
+   */
+  connectionWaitMs?: number;
 }
 
 const TIMESTAMP_WITHOUT_TIME_ZONE = 1114;
@@ -40,6 +45,7 @@ export function createPgPool(databaseUrl: string, opts: CreatePgPoolOptions = {}
     connectionString: databaseUrl,
     types: poolTypes,
     ...(opts.poolSize === undefined ? {} : { max: opts.poolSize }),
+    ...(opts.connectionWaitMs === undefined ? {} : { connectionTimeoutMillis: opts.connectionWaitMs }),
     ...(schema === undefined ? {} : { options: `-c search_path=${quoteIdent(schema)}` }),
   });
 }
