@@ -8,6 +8,7 @@ export default tseslint.config(
       'node_modules/**',
       'dist/**',
       'coverage/**',
+      'test-artifacts/**',
       'libs/db/src/generated/**',
       'apps/dashboard/dist/**',
       '*.config.js',

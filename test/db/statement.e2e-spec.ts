@@ -3,11 +3,13 @@ import { migrate } from '../../libs/db/src/migrate';
 import { createPgPool } from '../../libs/db/src/pg-pool';
 import { createPrismaClientOnPool } from '../../libs/db/src/prisma-client';
 import { inTransaction, query, queryOne, statement } from '../../libs/db/src/sql/statement';
-import { databaseUrl, dropDatabase, uniqueDatabaseName } from './test-database';
+import { waitFor } from '../support/wait-for';
+import { databaseUrl, dropDatabase, uniqueDatabaseName, withDatabase } from './test-database';
 
 const MIGRATIONS_DIR = join(__dirname, '../../prisma/migrations');
 
 const fleetByName = statement('test.fleetByName', 'SELECT id, name, "createdAt" FROM fleets WHERE name = $1');
+const backendPid = statement('test.backendPid', 'SELECT pg_backend_pid() AS pid');
 const insertFleet = statement(
   'test.insertFleet',
   'INSERT INTO fleets (id, name, zone, "updatedAt") VALUES (gen_random_uuid(), $1, $2, now()) RETURNING id',
@@ -52,5 +54,26 @@ describe('prepared statements on the shared pool', () => {
   it('should refuse one name declared with two texts', () => {
     expect(() => statement('test.fleetByName', 'SELECT 1')).toThrow(/declared twice/);
     expect(statement('test.fleetByName', fleetByName.text)).toEqual(fleetByName);
+  });
+
+  it('should survive the server closing an idle connection, and reconnect for the next query', async () => {
+    // A pool of its own, without Prisma (whose adapter listens for pool errors while connected).
+    const own = createPgPool(url, { poolSize: 1 });
+    try {
+      const { pid } = (await queryOne<{ pid: number }>(own, backendPid, []))!;
+
+      // Unhandled, the pool's 'error' event for that idle connection would fail this test.
+      await withDatabase(name, (client) => client.query('SELECT pg_terminate_backend($1)', [pid]));
+      await waitFor(
+        async () => own.totalCount,
+        (count) => count === 0,
+        { what: 'the pool to drop the closed connection' },
+      );
+
+      const after = await queryOne<{ pid: number }>(own, backendPid, []);
+      expect(after!.pid).not.toBe(pid);
+    } finally {
+      await own.end();
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { Pool, types } from 'pg';
 
 /** Options of {@link createPgPool}. */
@@ -41,14 +42,23 @@ export function createPgPool(databaseUrl: string, opts: CreatePgPoolOptions = {}
     throw new RangeError(`poolSize must be a positive integer, got ${opts.poolSize}`);
   }
   const schema = schemaOf(databaseUrl);
-  return new Pool({
+  const pool = new Pool({
     connectionString: databaseUrl,
     types: poolTypes,
     ...(opts.poolSize === undefined ? {} : { max: opts.poolSize }),
     ...(opts.connectionWaitMs === undefined ? {} : { connectionTimeoutMillis: opts.connectionWaitMs }),
     ...(schema === undefined ? {} : { options: `-c search_path=${quoteIdent(schema)}` }),
   });
+  // An idle connection that the server closes (restart, failover, pg_terminate_backend)
+  // is reported as an 'error' event on the pool; unhandled, that event would kill the
+  // process. The pool drops that connection and opens a new one when next needed.
+  pool.on('error', (err) =>
+    logger.warn({ err: err.message }, 'idle database connection closed by the server'),
+  );
+  return pool;
 }
+
+const logger = new Logger('PgPool');
 
 /** The Postgres schema a Prisma-style URL selects with `?schema=`, if any. */
 export function schemaOf(databaseUrl: string): string | undefined {
