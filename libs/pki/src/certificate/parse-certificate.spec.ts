@@ -32,7 +32,7 @@ describe(parseCertificateChain.name, () => {
       publicKey: leafKeys.publicKey,
       serialNumber: '87654321',
       dns: ['x7k2qf9a.devices.example.com'],
-      ips: ['2001:db8:0:0:0:0:0:1'],
+      ips: ['2001:db8:0:0:0:0:0:1', '192.0.2.7'],
       notBefore: new Date('2025-06-01T00:00:00Z'),
       notAfter: new Date('2025-06-07T16:00:00Z'),
     });
@@ -46,7 +46,7 @@ describe(parseCertificateChain.name, () => {
       notBefore: new Date('2025-06-01T00:00:00Z'),
       notAfter: new Date('2025-06-07T16:00:00Z'),
       dnsNames: ['x7k2qf9a.devices.example.com'],
-      ipAddresses: ['2001:db8::1'],
+      ipAddresses: ['2001:db8::1', '192.0.2.7'],
     });
   });
 
@@ -86,6 +86,21 @@ describe(parseCertificateChain.name, () => {
     expect(parsed.chainPem.match(/-----BEGIN CERTIFICATE-----/g)).toHaveLength(2);
   });
 
+  it('should read validity written as GeneralizedTime (dates from 2050 on) as well as UTCTime', async () => {
+    const longLived = await issue({
+      issuer: intermediate,
+      subject: 'CN=a',
+      publicKey: leafKeys.publicKey,
+      serialNumber: '03',
+      notBefore: new Date('2049-12-31T23:59:59Z'),
+      notAfter: new Date('2050-01-01T00:00:01Z'),
+    });
+    expect(parseCertificateChain(longLived.toString('pem'))).toMatchObject({
+      notBefore: new Date('2049-12-31T23:59:59Z'),
+      notAfter: new Date('2050-01-01T00:00:01Z'),
+    });
+  });
+
   it('should leave the AKI and certID undefined for a certificate without an AKI', () => {
     const parsed = parseCertificateChain(root.certificate.toString('pem'));
     expect(parsed.authorityKeyIdentifier).toBeUndefined();
@@ -100,6 +115,19 @@ describe(parseCertificateChain.name, () => {
     [
       'a certificate block holding garbage',
       () => '-----BEGIN CERTIFICATE-----\nMAMCAQE=\n-----END CERTIFICATE-----\n',
+    ],
+    [
+      'an issuer block holding garbage',
+      () => `${leaf.toString('pem')}\n-----BEGIN CERTIFICATE-----\nMAMCAQE=\n-----END CERTIFICATE-----\n`,
+    ],
+    [
+      'an issuer whose DER is cut short inside',
+      () => {
+        const der = Buffer.from(intermediate.certificate.rawData);
+        // The outer length still covers the buffer; the tbsCertificate's claims one byte more.
+        der[der.indexOf(0x30, 1) + 3] += 1;
+        return `${leaf.toString('pem')}\n-----BEGIN CERTIFICATE-----\n${der.toString('base64')}\n-----END CERTIFICATE-----\n`;
+      },
     ],
   ])('should throw a CertificateError for %s', async (_what, make) => {
     const pem = await make();

@@ -1,11 +1,18 @@
+import { createHash } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
-import { AuthorityKeyIdentifier, Certificate, id_ce_authorityKeyIdentifier } from '@peculiar/asn1-x509';
+import { Certificate, id_ce_authorityKeyIdentifier, id_ce_subjectAltName } from '@peculiar/asn1-x509';
+import { canonicalIp } from '../identifiers';
 import { decodePem, encodePem } from '../x509/pem';
 import { assertSingleDerSequence } from '../x509/der';
-import { readSubjectAltNames } from '../x509/subject-alt-names';
-import { publicKeySha256 } from '../x509/public-key';
 import { ariCertId } from './ari-cert-id';
 import { CertificateError } from './certificate-error';
+import {
+  assertCertificateShape,
+  LeafFields,
+  readKeyIdentifier,
+  readLeafFields,
+  readSanEntries,
+} from './leaf-fields';
 
 /** What the product stores about an issued certificate, read from its PEM chain. */
 export interface ParsedCertificate {
@@ -36,7 +43,8 @@ export interface ParsedCertificate {
 
 /**
  * Reads a PEM certificate chain, leaf first, as an ACME CA returns it from the certificate
- * URL. Only the leaf is interpreted; the issuers are checked to parse and re-encoded.
+ * URL. Only the leaf is interpreted; the issuers are checked to be well-formed DER
+ * certificates and re-encoded.
  * Order and signatures are {@link verifyChainTo}'s job.
  *
  * @throws CertificateError when the text is not only `CERTIFICATE` PEM blocks, a
@@ -52,24 +60,58 @@ export function parseCertificateChain(pem: string): ParsedCertificate {
 }
 
 function readChain(pem: string): ParsedCertificate {
-  const certificates = decodeCertificates(pem);
-  const [leaf] = certificates;
-  const tbs = leaf.asn.tbsCertificate;
-  const sans = readSubjectAltNames(tbs.extensions ?? []);
-  const aki = readAuthorityKeyIdentifier(leaf.asn);
-  const serial = Buffer.from(tbs.serialNumber);
+  const blocks = decodeCertificateBlocks(pem);
+  // No schema parse (see leaf-fields.ts for what it would cost): every block is checked to
+  // be well-formed DER shaped like a certificate, and the leaf's stored fields are read
+  // straight from its DER.
+  for (const der of blocks) assertCertificateShape(der);
+  const leaf = readLeafFields(blocks[0]);
+  const sans = readSubjectAltNames(leaf.extensions);
+  const akiExtension = leaf.extensions.find((e) => e.oid === id_ce_authorityKeyIdentifier);
+  const aki = akiExtension ? readKeyIdentifier(akiExtension.value) : undefined;
+  const serial = Buffer.from(leaf.serial);
   return {
-    leafPem: encodePem(leaf.der, 'CERTIFICATE'),
-    chainPem: certificates.map((c) => encodePem(c.der, 'CERTIFICATE')).join(''),
+    leafPem: encodePem(blocks[0], 'CERTIFICATE'),
+    chainPem: blocks.map((der) => encodePem(der, 'CERTIFICATE')).join(''),
     serialHex: serial.toString('hex'),
-    notBefore: tbs.validity.notBefore.getTime(),
-    notAfter: tbs.validity.notAfter.getTime(),
+    notBefore: leaf.notBefore,
+    notAfter: leaf.notAfter,
     dnsNames: sans.dnsNames,
     ipAddresses: sans.ipAddresses,
-    publicKeySha256: publicKeySha256(tbs.subjectPublicKeyInfo),
+    // The SubjectPublicKeyInfo as the certificate encodes it: DER, so the same bytes that
+    // serialising the parsed structure gives (publicKeySha256 in x509/public-key.ts).
+    publicKeySha256: createHash('sha256').update(leaf.spki).digest('hex'),
     authorityKeyIdentifier: aki?.toString('hex'),
-    ariCertId: aki ? ariCertId(aki, serial) : undefined,
+    ariCertId: aki ? ariCertId(Buffer.from(aki), serial) : undefined,
   };
+}
+
+/** The leaf's DNS names and IP addresses (canonical text), from its one SubjectAltName extension if any. */
+function readSubjectAltNames(extensions: LeafFields['extensions']): {
+  dnsNames: string[];
+  ipAddresses: string[];
+} {
+  const sans = extensions.filter((e) => e.oid === id_ce_subjectAltName);
+  // RFC 5280 §4.2 forbids it, and two parsers could each pick a different one.
+  if (sans.length > 1) throw new RangeError('more than one subjectAltName extension');
+  if (sans.length === 0) return { dnsNames: [], ipAddresses: [] };
+  const { dnsNames, ipAddresses } = readSanEntries(sans[0].value);
+  return { dnsNames, ipAddresses: ipAddresses.map(ipText) };
+}
+
+function ipText(octets: Buffer): string {
+  if (octets.length === 4) return canonicalIp([...octets].join('.'));
+  if (octets.length === 16) return canonicalIp(octets.toString('hex').replace(/(.{4})(?!$)/g, '$1:'));
+  throw new RangeError(`iPAddress entry of ${octets.length} bytes is not a 4- or 16-byte address`);
+}
+
+/** The DER of every block of a PEM text, each checked to be a CERTIFICATE holding one DER SEQUENCE. */
+function decodeCertificateBlocks(pem: string): Buffer[] {
+  return decodePem(pem).map(({ label, der }, index) => {
+    if (label !== 'CERTIFICATE') throw new RangeError(`block ${index + 1} is a ${label}, not a CERTIFICATE`);
+    assertSingleDerSequence(der);
+    return der;
+  });
 }
 
 /**
@@ -78,18 +120,5 @@ function readChain(pem: string): ParsedCertificate {
  * @throws RangeError / ASN.1 errors on the first block that is not one.
  */
 export function decodeCertificates(pem: string): { der: Buffer; asn: Certificate }[] {
-  return decodePem(pem).map(({ label, der }, index) => {
-    if (label !== 'CERTIFICATE') throw new RangeError(`block ${index + 1} is a ${label}, not a CERTIFICATE`);
-    assertSingleDerSequence(der);
-    return { der, asn: AsnConvert.parse(der, Certificate) };
-  });
-}
-
-function readAuthorityKeyIdentifier(certificate: Certificate): Buffer | undefined {
-  const extension = certificate.tbsCertificate.extensions?.find(
-    (e) => e.extnID === id_ce_authorityKeyIdentifier,
-  );
-  if (!extension) return undefined;
-  const keyIdentifier = AsnConvert.parse(extension.extnValue.buffer, AuthorityKeyIdentifier).keyIdentifier;
-  return keyIdentifier && keyIdentifier.byteLength > 0 ? Buffer.from(keyIdentifier.buffer) : undefined;
+  return decodeCertificateBlocks(pem).map((der) => ({ der, asn: AsnConvert.parse(der, Certificate) }));
 }

@@ -3,14 +3,14 @@ import { AsnConvert } from '@peculiar/asn1-schema';
 import { Extension } from '@peculiar/asn1-x509';
 import { CertificationRequest } from '@peculiar/asn1-csr';
 import { ExtensionRequest, id_pkcs9_at_extensionRequest } from '@peculiar/asn1-pkcs9';
-import { Pkcs10CertificateRequest, nodeCrypto } from '../x509/x509-runtime';
 import { decodePem } from '../x509/pem';
 import { assertSingleDerSequence } from '../x509/der';
 import { readCommonName } from '../x509/common-name';
 import { readSubjectAltNames } from '../x509/subject-alt-names';
-import { PublicKeySummary, publicKeySha256, summarizePublicKey } from '../x509/public-key';
+import { PublicKeySummary, spkiSha256, summarizePublicKey } from '../x509/public-key';
 import { nameSignatureAlgorithm } from '../x509/signature-algorithm';
 import { CsrError } from './csr-error';
+import { verifyCsrSignature } from './csr-signature';
 
 /** What a CSR says, read but not yet judged: {@link checkCsr} applies the policy. */
 export interface ParsedCsr {
@@ -59,13 +59,11 @@ const CSR_LABELS = new Set(['CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST']);
  */
 export async function parseCsr(pem: string): Promise<ParsedCsr> {
   const der = decodeCsrPem(pem);
-  let parsed: Omit<ParsedCsr, 'signatureValid'>;
   try {
-    parsed = readCsr(der);
+    return readCsr(der);
   } catch (error) {
     throw new CsrError('malformed', `not a valid PKCS #10 CSR: ${reason(error)}`, 'csr', { cause: error });
   }
-  return { ...parsed, signatureValid: await verifySignature(der) };
 }
 
 function decodeCsrPem(pem: string): Buffer {
@@ -89,11 +87,16 @@ function decodeCsrPem(pem: string): Buffer {
   }
 }
 
-function readCsr(der: Buffer): Omit<ParsedCsr, 'signatureValid'> {
+/** Decodes the CSR once; the signature is checked on the same decoded parts. */
+function readCsr(der: Buffer): ParsedCsr {
   const csr = AsnConvert.parse(der, CertificationRequest);
   const info = csr.certificationRequestInfo;
   const sans = readSubjectAltNames(requestedExtensions(csr));
   const signature = nameSignatureAlgorithm(csr.signatureAlgorithm.algorithm);
+  const spkiDer = Buffer.from(AsnConvert.serialize(info.subjectPKInfo));
+  // The bytes as received (asn1-schema keeps them for this field), not re-encoded: the
+  // signature covers exactly these.
+  const signed = Buffer.from(csr.certificationRequestInfoRaw ?? AsnConvert.serialize(info));
   return {
     der,
     csrSha256: createHash('sha256').update(der).digest('hex'),
@@ -102,9 +105,16 @@ function readCsr(der: Buffer): Omit<ParsedCsr, 'signatureValid'> {
     ipAddresses: sans.ipAddresses,
     otherSanTypes: sans.otherTypes,
     publicKey: summarizePublicKey(info.subjectPKInfo),
-    publicKeySha256: publicKeySha256(info.subjectPKInfo),
+    publicKeySha256: spkiSha256(spkiDer),
     signatureAlgorithm: signature.name,
     signatureHash: signature.hash,
+    signatureValid: verifyCsrSignature(
+      csr.signatureAlgorithm,
+      info.subjectPKInfo,
+      spkiDer,
+      signed,
+      Buffer.from(csr.signature),
+    ),
   };
 }
 
@@ -115,16 +125,6 @@ function requestedExtensions(csr: CertificationRequest): Extension[] {
     .flatMap((attribute) =>
       attribute.values.flatMap((value) => [...AsnConvert.parse(value, ExtensionRequest)]),
     );
-}
-
-async function verifySignature(der: Buffer): Promise<boolean> {
-  try {
-    return await new Pkcs10CertificateRequest(der).verify(nodeCrypto);
-  } catch {
-    // WebCrypto cannot import every key or run every algorithm (MD5, Ed448, explicit
-    // curve parameters): a signature we cannot check is one we do not trust.
-    return false;
-  }
 }
 
 function reason(error: unknown): string {

@@ -61,9 +61,12 @@ export function summarizePublicKey(spki: SubjectPublicKeyInfo): PublicKeySummary
  * keeps CSRs and certificates on exactly one definition.
  */
 export function publicKeySha256(spki: SubjectPublicKeyInfo): string {
-  return createHash('sha256')
-    .update(Buffer.from(AsnConvert.serialize(spki)))
-    .digest('hex');
+  return spkiSha256(Buffer.from(AsnConvert.serialize(spki)));
+}
+
+/** {@link publicKeySha256} of a SubjectPublicKeyInfo already serialised to DER. */
+export function spkiSha256(spkiDer: Uint8Array): string {
+  return createHash('sha256').update(spkiDer).digest('hex');
 }
 
 function toBigInt(bytes: ArrayBuffer): bigint {
