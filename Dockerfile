@@ -16,4 +16,6 @@ COPY --from=build /app/apps/dashboard/dist ./apps/dashboard/dist
 COPY --from=build /app/prisma ./prisma
 USER node
 EXPOSE 3000
+# The npm scripts carry the shipped Node flags (a 192 MiB heap limit: scripts/node-flags.ts).
+# Run `npm run start:worker` for the worker; do not replace them with a bare `node …`.
 CMD ["npm", "run", "start:api"]

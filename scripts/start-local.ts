@@ -6,13 +6,14 @@
  */
 import { spawn, ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { NODE_FLAGS } from './node-flags';
 
 const dist = join(__dirname, '..');
 const children: ChildProcess[] = [];
 let stopping = false;
 
 function run(name: string, entry: string): ChildProcess {
-  const child = spawn(process.execPath, ['--enable-source-maps', join(dist, entry)], {
+  const child = spawn(process.execPath, ['--enable-source-maps', ...NODE_FLAGS, join(dist, entry)], {
     stdio: 'inherit',
     env: process.env,
   });

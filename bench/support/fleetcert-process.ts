@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, openSync, readFileSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
+import { NODE_FLAGS } from '../../scripts/node-flags';
 
 const ROOT = join(__dirname, '../..');
 const ENTRIES = {
@@ -31,17 +32,22 @@ export interface StartOptions {
 
 /**
  * Starts the production entry point of the API or the worker (built by `npm run build`) as
- * its own process, exactly as `npm run start:api` / `start:worker` would, and resolves once
+ * its own process, exactly as `npm run start:api` / `start:worker` would (with the shipped
+ * Node flags of scripts/node-flags.ts), and resolves once
  * it is ready: the API when `/health` answers 200, the worker when it logs that it is ready.
  */
 export async function startFleetcertProcess(options: StartOptions): Promise<FleetcertProcess> {
   const entry = ENTRIES[options.app];
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first`);
-  const args = options.cpuProfileDir
+  const profile = options.cpuProfileDir
     ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`, `--cpu-prof-name=${options.app}.cpuprofile`]
     : [];
+  // The shipped flags, then an experiment's NODE_OPTIONS (`--node-options`) once more on the
+  // command line: V8 reads NODE_OPTIONS first and the command line after it, so without the
+  // repeat the shipped heap limit would silently override the experiment's.
+  const experiment = options.env.NODE_OPTIONS?.split(/\s+/).filter(Boolean) ?? [];
   const log = openSync(options.logFile, 'a');
-  const child: ChildProcess = spawn(process.execPath, [...args, entry], {
+  const child: ChildProcess = spawn(process.execPath, [...NODE_FLAGS, ...experiment, ...profile, entry], {
     env: { ...process.env, ...options.env },
     stdio: ['ignore', log, log],
   });
