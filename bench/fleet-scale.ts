@@ -14,10 +14,12 @@ import { AcmeClientCa } from '@fleetcert/acme';
 import { loadConfig } from '@fleetcert/config';
 import {
   AcmeAccountRepository,
-  createPrismaClient,
+  createPgPool,
+  createPrismaClientOnPool,
   FleetStatusRepository,
   RateLimitRepository,
   RenewalRepository,
+  schemaOf,
 } from '@fleetcert/db';
 import { Metrics } from '@fleetcert/observability';
 import { LETS_ENCRYPT, newOrderTransactions } from '@fleetcert/ratelimit';
@@ -51,7 +53,8 @@ async function main(): Promise<void> {
   delete ca.directory.renewalInfo;
   const redis = createRedisConnection(REDIS_URL, 'worker', 'bench-fleet-scale');
   const queue = new Queue(ISSUANCE_QUEUE, { connection: redis, prefix: db.redisPrefix });
-  const prisma = createPrismaClient(db.url, { poolSize: 10 });
+  const pool = createPgPool(db.url, { poolSize: 10 });
+  const prisma = createPrismaClientOnPool(pool, schemaOf(db.url), { ownsPool: true });
   const acme = new AcmeClientCa({
     directoryUrl: ca.directoryUrl,
     accountStore: new InMemoryAccountStore(),
@@ -82,7 +85,7 @@ async function main(): Promise<void> {
     });
     const metrics = new Metrics('bench');
     const renewals = new RenewalRepository(prisma);
-    const buckets = new RateLimitRepository(prisma);
+    const buckets = new RateLimitRepository(prisma, pool);
     const statusRepo = new FleetStatusRepository(prisma);
     const scheduler = new RenewalService(renewals, acme, config, metrics);
     const accounts = new AcmeAccountRepository(prisma);

@@ -155,6 +155,22 @@ describe('Admin API behind the dashboard (search, device history, failures, queu
       expect(second.body.nextCursor).toBeNull();
     });
 
+    it('should list a device that matches on several columns once, and combine a search with labels', async () => {
+      const twin = await api.request('POST', '/v1/admin/devices', {
+        token: admin,
+        body: { label: `twin-${tag}`, identifier: `twin-${tag}-id`, labels: { site: `lab-${tag}` } },
+      });
+      expect(twin.status).toBe(201);
+      await device({ label: `twin-${tag}-other`, identifier: `twin-${tag}-other` });
+      expect(await search(`twin-${tag}`)).toEqual([`twin-${tag}-other.${ZONE}`, `twin-${tag}.${ZONE}`]);
+      expect(await search(`twin-${tag}`, `&label=${encodeURIComponent(`site=lab-${tag}`)}`)).toEqual([
+        `twin-${tag}.${ZONE}`,
+      ]);
+      expect(await search(`twin-${tag}`, `&identifier=twin-${tag}-other`)).toEqual([
+        `twin-${tag}-other.${ZONE}`,
+      ]);
+    });
+
     it('should page through a search in the same order whether it has few matches or very many', async () => {
       // More matches than the search sorts in memory (2,000): the ordered index walk takes over.
       for (let batch = 0; batch < 3; batch++) {

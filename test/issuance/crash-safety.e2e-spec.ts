@@ -64,7 +64,12 @@ describe('Crash safety', () => {
       (r) => r.orderUrl !== null && r.challenges.some((c) => c.status === 'presented'),
       { what: 'the order to be created and its challenge presented' },
     );
-    expect(await stack.bind.query(`_acme-challenge.${request.hostname}`, 'TXT')).toHaveLength(1);
+    // The challenge is recorded as presented just before its record is written.
+    await waitFor(
+      () => stack.bind.query(`_acme-challenge.${request.hostname}`, 'TXT'),
+      (records) => records.length === 1,
+      { what: 'the TXT record to be in the zone' },
+    );
     doomed.kill('SIGKILL');
     await doomed.exited;
 

@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { createPrismaClient, PrismaClient, RateLimitRepository } from '@fleetcert/db';
+import {
+  createPgPool,
+  createPrismaClientOnPool,
+  PrismaClient,
+  RateLimitRepository,
+  schemaOf,
+} from '@fleetcert/db';
 import {
   bucketId,
   BucketTransaction,
@@ -14,8 +20,10 @@ const HOUR = 3600_000;
 
 /** One process's view of the database: its own client and connection pool, as a worker has. */
 function worker(): { prisma: PrismaClient; repo: RateLimitRepository } {
-  const prisma = createPrismaClient(process.env.DATABASE_URL!, { poolSize: 3 });
-  return { prisma, repo: new RateLimitRepository(prisma) };
+  const url = process.env.DATABASE_URL!;
+  const pool = createPgPool(url, { poolSize: 3 });
+  const prisma = createPrismaClientOnPool(pool, schemaOf(url), { ownsPool: true });
+  return { prisma, repo: new RateLimitRepository(prisma, pool) };
 }
 
 const spend = (limit: RateLimit, key: string, check = true): BucketTransaction => ({

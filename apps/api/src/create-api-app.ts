@@ -7,6 +7,7 @@ import { Logger, Metrics, PinoNestLogger } from '@fleetcert/observability';
 import { AppModule } from './app.module';
 import { serveDashboard } from './dashboard/serve-dashboard';
 import { setUpOpenApi } from './openapi';
+import { redactTokenInUrl } from './auth/header-bearer.strategy';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -25,24 +26,48 @@ export async function createApiApp(config: AppConfig, logger: Logger): Promise<N
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    disableRequestLogging: false,
+    // One line per request, written when it completes (below), instead of Fastify's two.
+    disableRequestLogging: true,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, metrics), adapter, {
     logger: new PinoNestLogger(logger),
     bufferLogs: false,
   });
 
+  // The one line per request. Its fields are fixed and hold no credential (tokens travel
+  // only in headers, which it leaves out), so it skips the redaction every other line pays
+  // for: on a device request, that redaction cost more than the rest of the line.
+  const accessLog = logger.child({}, { redact: [] });
+  // Hooks in callback style: an async hook costs a promise and a microtask on every request.
   const fastify = app.getHttpAdapter().getInstance();
-  fastify.addHook('onSend', async (request, reply) => {
+  fastify.addHook('onSend', (request, reply, payload, done) => {
     void reply.header('X-Request-Id', request.id);
+    done(null, payload);
   });
-  fastify.addHook('onResponse', async (request, reply) => {
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const elapsedMs = reply.elapsedTime;
     // The route pattern, never the raw URL, keeps the label set bounded.
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.httpRequestDuration.observe(
       { method: request.method, route, status: String(reply.statusCode) },
-      reply.elapsedTime / 1000,
+      elapsedMs / 1000,
     );
+    accessLog.info(
+      {
+        reqId: request.id,
+        req: {
+          method: request.method,
+          url: redactTokenInUrl(request.url),
+          host: request.host,
+          remoteAddress: request.ip,
+          remotePort: request.socket.remotePort,
+        },
+        res: { statusCode: reply.statusCode },
+        responseTime: elapsedMs,
+      },
+      'request completed',
+    );
+    done();
   });
 
   setUpOpenApi(app);

@@ -1,14 +1,14 @@
 import { ForbiddenException, Injectable, Logger } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import { Strategy } from 'passport-http-bearer';
 import { parseToken, tokenMatches, TOKEN_KINDS } from '@fleetcert/auth';
 import { DeviceRepository } from '@fleetcert/db';
+import { HeaderBearerStrategy } from './header-bearer.strategy';
 import type { DevicePrincipal } from './principal';
 import { UsageStamp } from './usage-stamp';
 
 /** `Authorization: Bearer fcd_…` → the one device the token belongs to. */
 @Injectable()
-export class DeviceTokenStrategy extends PassportStrategy(Strategy, 'device') {
+export class DeviceTokenStrategy extends PassportStrategy(HeaderBearerStrategy, 'device') {
   private readonly logger = new Logger(DeviceTokenStrategy.name);
   private readonly usage = new UsageStamp();
 

@@ -1,14 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import { Strategy } from 'passport-http-bearer';
 import { parseToken, tokenMatches, TOKEN_KINDS } from '@fleetcert/auth';
 import { OperatorRepository } from '@fleetcert/db';
+import { HeaderBearerStrategy } from './header-bearer.strategy';
 import type { OperatorPrincipal } from './principal';
 import { UsageStamp } from './usage-stamp';
 
 /** `Authorization: Bearer fco_…` → the operator who owns the API key. */
 @Injectable()
-export class OperatorKeyStrategy extends PassportStrategy(Strategy, 'operator') {
+export class OperatorKeyStrategy extends PassportStrategy(HeaderBearerStrategy, 'operator') {
   private readonly logger = new Logger(OperatorKeyStrategy.name);
   private readonly usage = new UsageStamp();
 

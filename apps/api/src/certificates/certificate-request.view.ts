@@ -1,16 +1,18 @@
-import type { RequestWithCertificate } from '@fleetcert/db';
+import type { RequestForDevice } from '@fleetcert/db';
 import type { CertificateRequestView } from './certificates.dto';
 
-/** Certificate id → the request behind it; identifier set → request of the newest live certificate. */
-export interface RequestLinks {
-  requestOfCertificate: ReadonlyMap<string, string>;
-  latestBySet: ReadonlyMap<string, string>;
-}
+/**
+ * What the view reads: a request as read for its device (links included), or a stored
+ * request with its certificate (a `RequestWithCertificate`, as a submission has it), which
+ * carries no links.
+ */
+export type ViewableRequest = Omit<RequestForDevice, 'supersededByRequestId' | 'latestRequestId'> &
+  Partial<Pick<RequestForDevice, 'supersededByRequestId' | 'latestRequestId'>>;
 
 /** The one mapping from a stored request (and its certificate) to what devices see. */
 export function toCertificateRequestView(
-  r: RequestWithCertificate,
-  opts: { withChain: boolean; links?: RequestLinks },
+  r: ViewableRequest,
+  opts: { withChain: boolean },
 ): CertificateRequestView {
   const view: CertificateRequestView = {
     id: r.id,
@@ -33,10 +35,8 @@ export function toCertificateRequestView(
       };
     }
   }
-  const successor = cert?.supersededById && opts.links?.requestOfCertificate.get(cert.supersededById);
-  if (successor) view.supersededBy = successor;
-  const latest = opts.links?.latestBySet.get(r.identifierSet);
-  if (latest) view.latest = latest;
+  if (cert?.supersededById && r.supersededByRequestId) view.supersededBy = r.supersededByRequestId;
+  if (r.latestRequestId) view.latest = r.latestRequestId;
   if (r.status === 'deferred' && r.deferredUntil) view.deferredUntil = r.deferredUntil.toISOString();
   if (r.errorType) view.error = { type: r.errorType, detail: r.errorDetail ?? '' };
   return view;

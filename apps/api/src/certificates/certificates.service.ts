@@ -12,10 +12,10 @@ import { APP_CONFIG, AppConfig } from '@fleetcert/config';
 import {
   ariCertIdOf,
   CertificateRequestRepository,
-  Db,
   Device,
   Fleet,
-  RenewalRepository,
+  LiveRequest,
+  Queryable,
   RequestWithCertificate,
 } from '@fleetcert/db';
 import {
@@ -29,7 +29,7 @@ import {
 import { Metrics } from '@fleetcert/observability';
 import { IssuanceQueue } from '../queue/issuance-queue';
 import { AccountKeyFingerprintService } from './account-key-fingerprint.service';
-import { RequestLinks, toCertificateRequestView } from './certificate-request.view';
+import { toCertificateRequestView } from './certificate-request.view';
 import type { CertificateRequestView, SubmitCsrDto } from './certificates.dto';
 import { nonPublicRange } from './ip-policy';
 import {
@@ -42,8 +42,11 @@ import {
 
 export type DeviceWithFleet = Device & { fleet: Fleet };
 
-/** A burst of submissions queues for pool connections instead of failing after Prisma's 2 s default. */
-const SUBMIT_TRANSACTION = { maxWait: 10_000, timeout: 15_000 };
+/**
+ * A burst of submissions queues for pool connections; past this wait the database is
+ * saturated and the device is told to retry (503 with Retry-After).
+ */
+const SUBMIT_TRANSACTION = { maxWaitMs: 10_000 };
 
 @Injectable()
 export class CertificatesService {
@@ -56,7 +59,6 @@ export class CertificatesService {
     @Inject(ACME_CA) private readonly ca: AcmeCa,
     private readonly metrics: Metrics,
     private readonly accountKey: AccountKeyFingerprintService,
-    private readonly renewals: RenewalRepository,
   ) {}
 
   /**
@@ -75,45 +77,52 @@ export class CertificatesService {
     this.checkIps(identifiers);
     this.checkChallenge(dto, hasIp);
     const profile = await this.resolveProfile(dto.profile, device.fleet, hasIp);
+    const identifierSet = identifierSetKey(identifiers);
 
-    const { request, created } = await this.requests.db.$transaction(async (tx) => {
-      await this.requests.lockDevice(device.id, tx);
-      if (idempotencyKey) {
-        const earlier = await this.requests.findByIdempotencyKey(device.id, idempotencyKey, tx);
-        if (earlier) {
-          if (earlier.csrSha256 !== csr.csrSha256) {
+    const { request, created } = await this.requests.withDeviceLocked(
+      device.id,
+      async (tx) => {
+        const state = await this.requests.submissionState(tx, {
+          deviceId: device.id,
+          idempotencyKey,
+          csrSha256: csr.csrSha256,
+          identifierSet,
+          withLive: device.fleet.privacy === 'home',
+        });
+        if (state.idempotent) {
+          if (state.idempotent.csrSha256 !== csr.csrSha256) {
             throw new UnprocessableEntityException('Idempotency-Key was already used with a different CSR');
           }
-          return { request: earlier, created: false };
+          return { request: await this.existing(state.idempotent.id, tx), created: false };
         }
-      }
-      const open = await this.requests.findOpenByCsr(device.id, csr.csrSha256, tx);
-      if (open) return { request: open, created: false };
-      const deferredUntil = await this.privacyGuard(device, identifiers, csr, tx);
-      // A new CSR for the identifiers of a live certificate is its replacement (key rotation).
-      const replaced = await this.renewals.liveForSet(device.id, identifierSetKey(identifiers), tx);
-      const request = await this.requests.create(
-        {
-          deviceId: device.id,
-          identifiers: identifiers.map((i) => ({ type: i.type, value: i.value })),
-          identifierSet: identifierSetKey(identifiers),
-          csrPem: dto.csr.trim(),
-          csrSha256: csr.csrSha256,
-          publicKeySha256: csr.publicKeySha256,
-          idempotencyKey,
-          profile,
-          challengeType: hasIp ? 'http_01' : 'dns_01',
-          http01Mode: hasIp ? (dto.http01Mode ?? 'proxy') : undefined,
-          ...(deferredUntil ? { status: 'deferred' as const, deferredUntil } : {}),
-          ...(replaced && {
-            replacesCertificateId: replaced.id,
-            ariReplaces: ariCertIdOf(replaced.ariCertId),
-          }),
-        },
-        tx,
-      );
-      return { request, created: true };
-    }, SUBMIT_TRANSACTION);
+        if (state.openId) return { request: await this.existing(state.openId, tx), created: false };
+        const deferredUntil = this.privacyGuard(device, identifiers, csr, state.live);
+        // A new CSR for the identifiers of a live certificate is its replacement (key rotation).
+        const replaced = state.replaces;
+        const request = await this.requests.create(
+          {
+            deviceId: device.id,
+            identifiers: identifiers.map((i) => ({ type: i.type, value: i.value })),
+            identifierSet,
+            csrPem: dto.csr.trim(),
+            csrSha256: csr.csrSha256,
+            publicKeySha256: csr.publicKeySha256,
+            idempotencyKey,
+            profile,
+            challengeType: hasIp ? 'http_01' : 'dns_01',
+            http01Mode: hasIp ? (dto.http01Mode ?? 'proxy') : undefined,
+            ...(deferredUntil ? { status: 'deferred' as const, deferredUntil } : {}),
+            ...(replaced && {
+              replacesCertificateId: replaced.id,
+              ariReplaces: ariCertIdOf(replaced.ariCertId),
+            }),
+          },
+          tx,
+        );
+        return { request, created: true };
+      },
+      SUBMIT_TRANSACTION,
+    );
 
     if (created) {
       this.metrics.certificateRequests.inc({ outcome: 'submitted' });
@@ -122,24 +131,23 @@ export class CertificatesService {
     return toCertificateRequestView(request, { withChain: true });
   }
 
+  /** One statement: the request, its certificate and its links (see `RequestForDevice`). */
   async get(device: Device, id: string): Promise<CertificateRequestView> {
     const request = await this.requests.getForDevice(device.id, id);
     if (!request) throw new NotFoundException(`No certificate request ${id}`);
-    return toCertificateRequestView(request, { withChain: true, links: await this.links(device, [request]) });
+    return toCertificateRequestView(request, { withChain: true });
   }
 
   async listForDevice(device: Device): Promise<CertificateRequestView[]> {
-    const rows: RequestWithCertificate[] = await this.requests.listForDevice(device.id, 20);
-    const links = await this.links(device, rows);
-    return rows.map((r) => toCertificateRequestView(r, { withChain: false, links }));
+    const rows = await this.requests.listForDevice(device.id, 20);
+    return rows.map((r) => toCertificateRequestView(r, { withChain: false }));
   }
 
-  /** Which request replaced each certificate, and the newest live certificate per identifier set. */
-  private async links(device: Device, rows: RequestWithCertificate[]): Promise<RequestLinks> {
-    const successors = rows.flatMap((r) =>
-      r.certificate?.supersededById ? [r.certificate.supersededById] : [],
-    );
-    return this.renewals.viewLinks(device.id, successors);
+  /** A request the submission found under its lock: it exists until the transaction ends. */
+  private async existing(id: string, tx: Queryable): Promise<RequestWithCertificate> {
+    const request = await this.requests.getWithCertificate(id, tx);
+    if (!request) throw new Error(`request ${id} vanished under the device lock`);
+    return request;
   }
 
   private async parse(pem: string): Promise<ParsedCsr> {
@@ -224,12 +232,12 @@ export class CertificatesService {
    * certificate with both, no key shared between the two kinds, and the second kind only
    * after a random delay. Returns when the request may run, if it must wait.
    */
-  private async privacyGuard(
+  private privacyGuard(
     device: DeviceWithFleet,
     identifiers: CertificateIdentifier[],
     csr: ParsedCsr,
-    tx: Db,
-  ): Promise<Date | null> {
+    live: readonly LiveRequest[],
+  ): Date | null {
     if (device.fleet.privacy !== 'home') return null;
     const kind = kindOf(identifiers);
     if (kind === 'mixed') {
@@ -237,19 +245,18 @@ export class CertificatesService {
       refuseMixedIdentifiers(identifiers);
     }
     let latestOther: Date | null = null;
-    // Inside the submission's transaction: a query on another pooled connection while this
-    // one is held deadlocks the pool once as many submissions run as it has connections.
-    for (const live of await this.requests.listLiveForDevice(device.id, tx)) {
-      const liveKind = kindOfSet(live.identifierSet);
+    // `live` was read under the device's lock, in the submission's transaction.
+    for (const other of live) {
+      const liveKind = kindOfSet(other.identifierSet);
       if (liveKind === kind || liveKind === 'mixed') continue;
       if (
-        live.publicKeySha256 === csr.publicKeySha256 ||
-        live.certificate?.publicKeySha256 === csr.publicKeySha256
+        other.publicKeySha256 === csr.publicKeySha256 ||
+        other.certificate?.publicKeySha256 === csr.publicKeySha256
       ) {
         refuseKeyReuse(kind);
       }
       // An unissued request of the other kind will be issued about now.
-      const at = live.certificate?.createdAt ?? new Date();
+      const at = other.certificate?.createdAt ?? new Date();
       if (!latestOther || at > latestOther) latestOther = at;
     }
     return latestOther ? privacyDelayUntil(latestOther, this.config.certificates.privacyDelayMs) : null;

@@ -24,9 +24,12 @@ export function isDependencyOutage(err: unknown): boolean {
     // Prisma's own codes for "cannot reach the database", pool timeouts, and a transaction
     // that could not start in time (the database is saturated): retry later, nothing changed.
     if (code && ['P1001', 'P1002', 'P1017', 'P2024', 'P2028'].includes(code)) return true;
+    // The same for statements on the shared pg pool: a transaction's bounded wait for a
+    // connection (`inTransaction`'s maxWaitMs), or the pool's own `connectionTimeoutMillis`.
+    if (code === 'POOL_WAIT_TIMEOUT') return true;
     if (
       typeof message === 'string' &&
-      /Connection is closed|Stream isn't writeable|connect ECONNREFUSED|Connection terminated|MaxRetriesPerRequest/i.test(
+      /Connection is closed|Stream isn't writeable|connect ECONNREFUSED|Connection terminated|MaxRetriesPerRequest|timeout exceeded when trying to connect/i.test(
         message,
       )
     ) {

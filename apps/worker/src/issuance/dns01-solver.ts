@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AcmeAuthorization, AcmeCa } from '@fleetcert/acme';
 import { ACME_CA, DNS_PROPAGATION, DNS_PROVIDER } from '@fleetcert/adapters';
 import { APP_CONFIG, AppConfig } from '@fleetcert/config';
-import { Challenge, ChallengeRepository } from '@fleetcert/db';
+import { ChallengeRecord, ChallengeRepository } from '@fleetcert/db';
 import type { DnsProvider, PropagationChecker } from '@fleetcert/dns';
 import { Metrics } from '@fleetcert/observability';
 import { AcmeProblemError } from '@fleetcert/acme';
@@ -34,21 +34,25 @@ export class Dns01Solver {
 
     const fqdn = `_acme-challenge.${authz.identifier.value}`;
     const txt = await this.ca.dns01TxtValue(challenge.token);
-    const row = await this.challenges.upsert({
-      requestId,
-      type: 'dns_01',
-      identifierType: authz.identifier.type,
-      identifierValue: authz.identifier.value,
-      authorizationUrl,
-      challengeUrl: challenge.url,
-      token: challenge.token,
-      keyAuthorization: txt,
-      expiresAt: authz.expires,
-    });
+    // Recorded as presented before the TXT record is written: whatever happens from here
+    // on, even a crash, the record can be found and removed (see `cleanUp`).
+    const row = await this.challenges.upsert(
+      {
+        requestId,
+        type: 'dns_01',
+        identifierType: authz.identifier.type,
+        identifierValue: authz.identifier.value,
+        authorizationUrl,
+        challengeUrl: challenge.url,
+        token: challenge.token,
+        keyAuthorization: txt,
+        expiresAt: authz.expires,
+      },
+      'presented',
+    );
     let current = row;
     try {
       await this.dns.presentTxt(fqdn, txt);
-      current = await this.challenges.setStatus(row.id, 'presented');
       const { waitedMs } = await this.propagation.waitForTxt(this.config.fleet.zone, fqdn, txt);
       this.metrics.dnsPropagationWait.observe(waitedMs / 1000);
       // A resumed order may have answered already; answering twice is harmless but wasteful.
@@ -68,7 +72,7 @@ export class Dns01Solver {
    * Removes a challenge's TXT record; also used for records a crashed attempt left behind.
    * A challenge that reached a verdict keeps it (`valid`/`invalid`); an unfinished one becomes `cleaned`.
    */
-  async cleanUp(row: Challenge): Promise<void> {
+  async cleanUp(row: ChallengeRecord): Promise<void> {
     const fqdn = `_acme-challenge.${row.identifierValue}`;
     try {
       await this.dns.cleanUpTxt(fqdn, row.keyAuthorization);

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AcmeAuthorization, AcmeCa, AcmeProblemError } from '@fleetcert/acme';
 import { ACME_CA } from '@fleetcert/adapters';
 import { APP_CONFIG, AppConfig } from '@fleetcert/config';
-import { Challenge, ChallengeRepository } from '@fleetcert/db';
+import { ChallengeRecord, ChallengeRepository } from '@fleetcert/db';
 import { challengeToSolve } from './challenge-to-solve';
 
 const PULL_POLL_MS = 250;
@@ -36,20 +36,24 @@ export class Http01Solver {
     const challenge = challengeToSolve(authz, 'http-01');
     if (!challenge) return;
 
-    let row = await this.challenges.upsert({
-      requestId,
-      type: 'http_01',
-      identifierType: authz.identifier.type,
-      identifierValue: authz.identifier.value,
-      authorizationUrl,
-      challengeUrl: challenge.url,
-      token: challenge.token,
-      keyAuthorization: await this.ca.keyAuthorization(challenge.token),
-      expiresAt: authz.expires,
-    });
+    // Proxy mode: presented (served by the responder) as soon as it is stored. Pull mode: a
+    // new row waits, pending, for the device to fetch it.
+    let row = await this.challenges.upsert(
+      {
+        requestId,
+        type: 'http_01',
+        identifierType: authz.identifier.type,
+        identifierValue: authz.identifier.value,
+        authorizationUrl,
+        challengeUrl: challenge.url,
+        token: challenge.token,
+        keyAuthorization: await this.ca.keyAuthorization(challenge.token),
+        expiresAt: authz.expires,
+      },
+      mode === 'pull' ? undefined : 'presented',
+    );
     try {
       if (mode === 'pull') row = await this.waitUntilPulled(row);
-      else row = await this.challenges.setStatus(row.id, 'presented');
       if (challenge.status === 'pending') await this.ca.answerChallenge(challenge.url);
       await this.ca.waitForAuthorization(authorizationUrl, deadline);
       row = await this.challenges.setStatus(row.id, 'valid');
@@ -69,9 +73,9 @@ export class Http01Solver {
    * presented. Past the timeout the challenge is answered anyway (the device may serve it
    * from an earlier fetch); the CA's verdict is what counts.
    */
-  private async waitUntilPulled(row: Challenge): Promise<Challenge> {
+  private async waitUntilPulled(row: ChallengeRecord): Promise<ChallengeRecord> {
     const until = Date.now() + this.config.certificates.http01PullTimeoutMs;
-    let current: Challenge | null = row;
+    let current: ChallengeRecord | null = row;
     while (current && current.status === 'pending' && Date.now() < until) {
       await new Promise((r) => setTimeout(r, PULL_POLL_MS));
       current = await this.challenges.get(row.id);

@@ -56,26 +56,25 @@ export class IssueCertificateService {
   ) {}
 
   async run(requestId: string, isLastAttempt: boolean): Promise<IssuanceOutcome> {
-    const request = await this.requests.getForWork(requestId);
-    if (!request || request.status === 'valid' || request.status === 'failed') return { kind: 'done' };
-    if (request.device.status !== 'active') {
-      await this.fail(request, {
-        kind: 'fail',
-        type: 'urn:fleetcert:error:deviceDisabled',
-        detail: 'The device was disabled',
-      });
-      return { kind: 'done' };
-    }
-    if (request.deferredUntil && request.deferredUntil.getTime() > Date.now()) {
-      return { kind: 'defer', until: request.deferredUntil };
-    }
-
-    await this.requests.update(request.id, {
-      status: 'processing',
-      attempts: { increment: 1 },
-      deferredUntil: null,
-    });
     const started = Date.now();
+    // Read and, when it may start, marked processing in one statement.
+    const attempt = await this.requests.beginAttempt(requestId, new Date(started));
+    if (!attempt) return { kind: 'done' };
+    const { request } = attempt;
+    if (!attempt.started) {
+      if (request.status === 'valid' || request.status === 'failed') return { kind: 'done' };
+      if (request.device.status !== 'active') {
+        await this.fail(request, {
+          kind: 'fail',
+          type: 'urn:fleetcert:error:deviceDisabled',
+          detail: 'The device was disabled',
+        });
+        return { kind: 'done' };
+      }
+      // An open request of an active device waits for its deferral; without one, it changed
+      // under us (another worker finished it): nothing to do here.
+      return request.deferredUntil ? { kind: 'defer', until: request.deferredUntil } : { kind: 'done' };
+    }
     try {
       await this.sweepLeftovers(request);
       const order = await this.issue(request);
@@ -157,7 +156,7 @@ export class IssueCertificateService {
       this.ca.createOrder({ identifiers, profile, replaces }),
     );
     // Saved before anything else happens: this is what makes a restart resume instead of re-order.
-    await this.requests.update(request.id, { orderUrl: order.url });
+    await this.requests.saveOrderUrl(request.id, order.url, new Date());
     return order;
   }
 
@@ -165,29 +164,22 @@ export class IssueCertificateService {
     const pem = await this.ca.downloadCertificate(order);
     const cert = parseCertificateChain(pem);
     const plan = await this.renewal.planNew(cert.notBefore, cert.notAfter);
-    await this.requests.db.$transaction(async (tx) => {
-      const created = await this.certificates.create(
-        {
-          requestId: request.id,
-          deviceId: request.deviceId,
-          serial: cert.serialHex,
-          ariCertId: cert.ariCertId ?? `${request.id}.noaki`,
-          identifierSet: request.identifierSet,
-          notBefore: cert.notBefore,
-          notAfter: cert.notAfter,
-          chainPem: cert.chainPem,
-          publicKeySha256: cert.publicKeySha256,
-          ...plan,
-        },
-        tx,
-      );
-      await this.renewal.recordSuccession(created, request, tx);
-      await this.requests.update(
-        request.id,
-        { status: 'valid', completedAt: new Date(), errorType: null, errorDetail: null, deferredUntil: null },
-        tx,
-      );
-    });
+    const now = Date.now();
+    // The certificate, its succession and the request's new status: one atomic statement.
+    await this.certificates.storeIssued(
+      {
+        requestId: request.id,
+        serial: cert.serialHex,
+        ariCertId: cert.ariCertId ?? `${request.id}.noaki`,
+        notBefore: cert.notBefore,
+        notAfter: cert.notAfter,
+        chainPem: cert.chainPem,
+        publicKeySha256: cert.publicKeySha256,
+        ...plan,
+        revokeSupersededAt: this.renewal.revokeSupersededAt(now),
+      },
+      new Date(now),
+    );
     this.logger.log(
       { requestId: request.id, serial: cert.serialHex, notAfter: cert.notAfter },
       'certificate issued',
@@ -245,9 +237,7 @@ export class IssueCertificateService {
 
   /** TXT records of an earlier attempt that died between presenting and cleaning up. */
   private async sweepLeftovers(request: RequestForWork): Promise<void> {
-    for (const c of request.challenges) {
-      if (c.type === 'dns_01' && c.status === 'presented') await this.dns01.cleanUp(c);
-    }
+    for (const c of request.leftoverDns01) await this.dns01.cleanUp(c);
   }
 }
 

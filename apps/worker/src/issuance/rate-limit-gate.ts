@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AcmeCa, AcmeProblemError } from '@fleetcert/acme';
 import { ACME_CA } from '@fleetcert/adapters';
 import { APP_CONFIG, AppConfig } from '@fleetcert/config';
-import { Certificate, CertificateRepository, RateLimitRepository, RenewalRepository } from '@fleetcert/db';
+import { Certificate, CertificateRepository, RateLimitRepository } from '@fleetcert/db';
 import { Metrics } from '@fleetcert/observability';
 import {
   authorizationFailureTransactions,
@@ -55,7 +55,6 @@ export class RateLimitGate {
 
   constructor(
     private readonly buckets: RateLimitRepository,
-    private readonly renewals: RenewalRepository,
     private readonly certificates: CertificateRepository,
     @Inject(ACME_CA) private readonly ca: AcmeCa,
     @Inject(APP_CONFIG) config: AppConfig,
@@ -187,7 +186,7 @@ export class RateLimitGate {
     }
     if (this.limits.renewalExempt.length === 0) return 'none';
     const since = new Date(Date.now() - this.limits.renewalLookbackMs);
-    return (await this.renewals.issuedSince(request.identifierSet, since)) ? 'renewal' : 'none';
+    return (await this.certificates.anyIssuedSince(request.identifierSet, since)) ? 'renewal' : 'none';
   }
 }
 

@@ -2,17 +2,16 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { AcmeCa } from '@fleetcert/acme';
 import { ACME_CA } from '@fleetcert/adapters';
 import { APP_CONFIG, AppConfig } from '@fleetcert/config';
-import { Certificate, Db, RenewalRepository } from '@fleetcert/db';
+import { Certificate } from '@fleetcert/db';
 import { initialPlan } from './renewal-plan';
 
 /**
  * What issuance records for renewal when it stores a certificate: its first renewal plan,
- * and which of the device's certificates it replaces.
+ * and when the certificates it replaces are revoked.
  */
 @Injectable()
 export class RenewalPlanner {
   constructor(
-    private readonly renewals: RenewalRepository,
     @Inject(ACME_CA) private readonly ca: AcmeCa,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -39,23 +38,12 @@ export class RenewalPlanner {
   }
 
   /**
-   * Marks the device's older certificates for the same identifiers (and the one the request
-   * replaced) as superseded by `created`, scheduling their revocation when the policy
-   * (`FLEETCERT_REVOKE_SUPERSEDED_AFTER_MS`) asks for it. Part of the caller's transaction.
+   * When the certificates a new one supersedes are to be revoked, as the policy
+   * (`FLEETCERT_REVOKE_SUPERSEDED_AFTER_MS`) asks; null when it asks for no revocation.
+   * The succession itself is written with the certificate (`CertificateRepository.storeIssued`).
    */
-  async recordSuccession(
-    created: Certificate,
-    request: { createdAt: Date; replacesCertificateId: string | null },
-    tx: Db,
-  ): Promise<void> {
+  revokeSupersededAt(now: number): Date | null {
     const grace = this.config.renewal.revokeSupersededAfterMs;
-    const revokeAt = grace === undefined ? null : new Date(Date.now() + grace);
-    await this.renewals.supersedeOlder(
-      created,
-      request.createdAt,
-      request.replacesCertificateId,
-      revokeAt,
-      tx,
-    );
+    return grace === undefined ? null : new Date(now + grace);
   }
 }

@@ -1,27 +1,88 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { Pool, PoolClient } from 'pg';
 import type {
   Certificate,
   CertificateRequest,
-  Challenge,
+  DeviceStatus,
   Prisma,
   PrismaClient,
   RequestStatus,
 } from '../generated/client';
-import { PRISMA } from '../tokens';
+import { inTransaction, query, queryOne, Queryable, statement } from '../sql/statement';
+import { utcParam } from '../sql/utc-param';
+import { PG_POOL, PRISMA } from '../tokens';
 import type { Db } from './audit.repository';
+import type { ChallengeRecord } from './challenge.repository';
+import {
+  CREATE_REQUEST,
+  GET_WITH_CERTIFICATE,
+  LOCK_DEVICE,
+  RequestRow,
+  requestWithCertificateOf,
+  SUBMISSION_STATE,
+  SubmissionStateRow,
+} from './certificate-request.submission-sql';
+import {
+  REQUEST_FOR_DEVICE,
+  RequestForDevice,
+  RequestForDeviceRow,
+  REQUESTS_FOR_DEVICE,
+  toRequestForDevice,
+} from './request-for-device';
 
 export type RequestWithCertificate = CertificateRequest & { certificate: Certificate | null };
-export type RequestForWork = CertificateRequest & {
-  certificate: Certificate | null;
-  challenges: Challenge[];
-  device: {
-    id: string;
-    hostname: string;
-    status: string;
-    fleetId: string;
-    fleet: { defaultProfile: string | null };
-  };
+export type { CertificateForDevice, RequestForDevice } from './request-for-device';
+/** What the worker reads of a request when it takes it up (see {@link CertificateRequestRepository.beginAttempt}). */
+export type RequestForWork = Pick<
+  CertificateRequest,
+  | 'id'
+  | 'deviceId'
+  | 'status'
+  | 'identifiers'
+  | 'identifierSet'
+  | 'csrPem'
+  | 'profile'
+  | 'challengeType'
+  | 'http01Mode'
+  | 'orderUrl'
+  | 'replacesCertificateId'
+  | 'ariReplaces'
+  | 'deferredUntil'
+  | 'createdAt'
+> & {
+  device: { status: DeviceStatus; fleet: { defaultProfile: string | null } };
+  /** Its dns-01 challenges whose TXT record an earlier attempt may have left in the zone. */
+  leftoverDns01: ChallengeRecord[];
 };
+
+/** The outcome of {@link CertificateRequestRepository.beginAttempt}. */
+export interface AttemptStart {
+  /** The request as it was before this call. */
+  request: RequestForWork;
+  /** Whether it is now `processing` with one more attempt counted: open, device active, not deferred past `now`. */
+  started: boolean;
+}
+
+/** What a submission decides on ({@link CertificateRequestRepository.submissionState}). */
+export interface SubmissionState {
+  /** The request already made with the submission's Idempotency-Key. */
+  idempotent: { id: string; csrSha256: string } | null;
+  /** The newest open request for the same CSR. */
+  openId: string | null;
+  /** The device's newest live certificate for the same identifier set: what a new request replaces. */
+  replaces: { id: string; ariCertId: string } | null;
+  /** When asked for (`withLive`): the device's open requests and live certificates, newest first. */
+  live: LiveRequest[];
+}
+
+/** An open request or one with a live certificate, as the home-privacy guard compares them. */
+export interface LiveRequest {
+  identifierSet: string;
+  publicKeySha256: string;
+  status: RequestStatus;
+  createdAt: Date;
+  certificate: { createdAt: Date; publicKeySha256: string } | null;
+}
 
 export const OPEN_STATUSES: RequestStatus[] = ['pending', 'deferred', 'processing'];
 
@@ -45,81 +106,139 @@ export interface NewRequest {
 
 @Injectable()
 export class CertificateRequestRepository {
-  constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
+  constructor(
+    @Inject(PRISMA) private readonly prisma: PrismaClient,
+    @Inject(PG_POOL) private readonly pool: Pool,
+  ) {}
 
   get db(): PrismaClient {
     return this.prisma;
   }
 
-  /** A device's own request; another device's id finds nothing. */
-  getForDevice(deviceId: string, id: string): Promise<RequestWithCertificate | null> {
-    return this.prisma.certificateRequest.findFirst({
-      where: { id, deviceId },
-      include: { certificate: true },
-    });
-  }
-
-  getForWork(id: string): Promise<RequestForWork | null> {
-    return this.prisma.certificateRequest.findUnique({
-      where: { id },
-      include: {
-        certificate: true,
-        challenges: true,
-        device: {
-          select: {
-            id: true,
-            hostname: true,
-            status: true,
-            fleetId: true,
-            fleet: { select: { defaultProfile: true } },
-          },
-        },
-      },
-    });
-  }
-
-  listForDevice(deviceId: string, limit: number): Promise<RequestWithCertificate[]> {
-    return this.prisma.certificateRequest.findMany({
-      where: { deviceId },
-      include: { certificate: true },
-      orderBy: { createdAt: 'desc' },
-      take: limit,
-    });
+  /** A device's own request, with its certificate and links, in one statement; another device's id finds nothing. */
+  async getForDevice(deviceId: string, id: string): Promise<RequestForDevice | null> {
+    const row = await queryOne<RequestForDeviceRow>(this.pool, REQUEST_FOR_DEVICE, [id, deviceId]);
+    return row ? toRequestForDevice(row) : null;
   }
 
   /**
-   * Serialises request creation per device for the rest of the transaction, so that two
-   * identical submissions arriving together cannot both create a request.
+   * Takes a request up for an attempt in one statement: reads it with what the worker needs
+   * (device status, fleet profile, leftover dns-01 challenges) and, when it is open, its
+   * device active and its deferral (if any) over at `now`, marks it `processing` with one
+   * more attempt. `null` when there is no such request.
    */
-  async lockDevice(deviceId: string, tx: Db): Promise<void> {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${deviceId}, 0))`;
+  async beginAttempt(id: string, now: Date): Promise<AttemptStart | null> {
+    const row = await queryOne<RequestForWorkRow>(this.pool, BEGIN_ATTEMPT, [id, now]);
+    if (!row) return null;
+    const { started, deviceStatus, defaultProfile, leftoverDns01, ...request } = row;
+    return {
+      started,
+      request: { ...request, device: { status: deviceStatus, fleet: { defaultProfile } }, leftoverDns01 },
+    };
   }
 
-  findByIdempotencyKey(
+  /** Saves the ACME order URL of a request the moment the order exists (what makes a restart resume it). */
+  async saveOrderUrl(id: string, orderUrl: string, now: Date): Promise<void> {
+    await this.pool.query({ ...SAVE_ORDER_URL, values: [id, orderUrl, now] });
+  }
+
+  /** The device's newest requests (without their chains), newest first. */
+  async listForDevice(deviceId: string, limit: number): Promise<RequestForDevice[]> {
+    const rows = await query<RequestForDeviceRow>(this.pool, REQUESTS_FOR_DEVICE, [deviceId, limit]);
+    return rows.map(toRequestForDevice);
+  }
+
+  /**
+   * Runs `fn` in a transaction on one pooled connection that holds the device's advisory
+   * lock: submissions (and the renewal scheduler's requests, `RenewalRepository`) for one
+   * device are serialised, so two identical ones arriving together cannot both create a
+   * request. Waits at most `maxWaitMs` for a connection ({@link PoolWaitTimeoutError}).
+   */
+  withDeviceLocked<T>(
     deviceId: string,
-    idempotencyKey: string,
-    tx: Db = this.prisma,
-  ): Promise<RequestWithCertificate | null> {
-    return tx.certificateRequest.findUnique({
-      where: { deviceId_idempotencyKey: { deviceId, idempotencyKey } },
-      include: { certificate: true },
-    });
+    fn: (tx: PoolClient) => Promise<T>,
+    opts: { maxWaitMs: number },
+  ): Promise<T> {
+    return inTransaction(
+      this.pool,
+      async (tx) => {
+        await query(tx, LOCK_DEVICE, [deviceId]);
+        return fn(tx);
+      },
+      opts,
+    );
   }
 
-  findOpenByCsr(
-    deviceId: string,
-    csrSha256: string,
-    tx: Db = this.prisma,
-  ): Promise<RequestWithCertificate | null> {
-    return tx.certificateRequest.findFirst({
-      where: { deviceId, csrSha256, status: { in: OPEN_STATUSES } },
-      include: { certificate: true },
-      orderBy: { createdAt: 'desc' },
-    });
+  /**
+   * In one statement: the request already made with `idempotencyKey`, the newest open
+   * request for this CSR, the device's live certificate for exactly `identifierSet`, and
+   * with `withLive` the device's open requests and live certificates with their keys and
+   * kinds (the 50 newest): what the home-privacy guard compares a new request against.
+   */
+  async submissionState(
+    tx: Queryable,
+    s: {
+      deviceId: string;
+      idempotencyKey?: string;
+      csrSha256: string;
+      identifierSet: string;
+      withLive: boolean;
+    },
+  ): Promise<SubmissionState> {
+    const row = (await queryOne<SubmissionStateRow>(tx, SUBMISSION_STATE, [
+      s.deviceId,
+      s.idempotencyKey ?? null,
+      s.csrSha256,
+      s.identifierSet,
+      s.withLive,
+    ]))!;
+    return {
+      idempotent:
+        row.idempotentId === null ? null : { id: row.idempotentId, csrSha256: row.idempotentCsrSha256! },
+      openId: row.openId,
+      replaces: row.replacesId === null ? null : { id: row.replacesId, ariCertId: row.replacesAriCertId! },
+      live: (row.live ?? []).map((l) => ({
+        identifierSet: l.identifierSet,
+        publicKeySha256: l.publicKeySha256,
+        status: l.status,
+        createdAt: new Date(l.createdAtMs),
+        certificate:
+          l.certificateCreatedAtMs === null
+            ? null
+            : {
+                createdAt: new Date(l.certificateCreatedAtMs),
+                publicKeySha256: l.certificatePublicKeySha256!,
+              },
+      })),
+    };
   }
 
-  create(data: NewRequest, tx: Db): Promise<RequestWithCertificate> {
-    return tx.certificateRequest.create({ data, include: { certificate: true } });
+  /** A request with its certificate, by id. */
+  async getWithCertificate(id: string, db: Queryable = this.pool): Promise<RequestWithCertificate | null> {
+    const row = await queryOne<RequestRow>(db, GET_WITH_CERTIFICATE, [id]);
+    return row ? requestWithCertificateOf(row) : null;
+  }
+
+  /** Stores a new request; it has no certificate yet. */
+  async create(data: NewRequest, tx: Queryable): Promise<RequestWithCertificate> {
+    const row = await queryOne<CertificateRequest>(tx, CREATE_REQUEST, [
+      data.deviceId,
+      data.status ?? 'pending',
+      JSON.stringify(data.identifiers),
+      data.identifierSet,
+      data.csrPem,
+      data.csrSha256,
+      data.publicKeySha256,
+      data.idempotencyKey ?? null,
+      data.profile ?? null,
+      data.challengeType,
+      data.http01Mode ?? null,
+      data.deferredUntil ?? null,
+      data.replacesCertificateId ?? null,
+      data.ariReplaces ?? null,
+      data.isRenewal ?? false,
+    ]);
+    return { ...row!, certificate: null };
   }
 
   update(
@@ -151,40 +270,49 @@ export class CertificateRequestRepository {
   countByStatus(): Promise<{ status: RequestStatus; _count: { _all: number } }[]> {
     return this.prisma.certificateRequest.groupBy({ by: ['status'], _count: { _all: true } }) as never;
   }
-
-  /**
-   * The device's open requests and live certificates, with their keys and kinds: what the
-   * home-privacy guard compares a new request against.
-   */
-  listLiveForDevice(
-    deviceId: string,
-    tx: Db = this.prisma,
-  ): Promise<
-    {
-      identifierSet: string;
-      publicKeySha256: string;
-      status: RequestStatus;
-      createdAt: Date;
-      certificate: { createdAt: Date; publicKeySha256: string } | null;
-    }[]
-  > {
-    return tx.certificateRequest.findMany({
-      where: {
-        deviceId,
-        OR: [
-          { status: { in: OPEN_STATUSES } },
-          { status: 'valid', certificate: { notAfter: { gt: new Date() }, revokedAt: null } },
-        ],
-      },
-      select: {
-        identifierSet: true,
-        publicKeySha256: true,
-        status: true,
-        createdAt: true,
-        certificate: { select: { createdAt: true, publicKeySha256: true } },
-      },
-      orderBy: { createdAt: 'desc' },
-      take: 50,
-    });
-  }
 }
+
+type RequestForWorkRow = Omit<RequestForWork, 'device'> & {
+  started: boolean;
+  deviceStatus: DeviceStatus;
+  defaultProfile: string | null;
+};
+
+/**
+ * The UPDATE changes the row only when the attempt may start; the outer SELECT reads the
+ * statement's snapshot, i.e. the request as it was, which is what the worker decides on.
+ */
+const BEGIN_ATTEMPT = statement(
+  'certificateRequests.beginAttempt',
+  `WITH started AS (
+     UPDATE certificate_requests r
+        SET status = 'processing', attempts = r.attempts + 1, "deferredUntil" = NULL, "updatedAt" = ${utcParam(2)}
+       FROM devices d
+      WHERE r.id = $1::uuid AND d.id = r."deviceId" AND d.status = 'active'
+        AND r.status IN ('pending', 'deferred', 'processing')
+        AND (r."deferredUntil" IS NULL OR r."deferredUntil" <= ${utcParam(2)})
+     RETURNING r.id)
+   SELECT r.id::text AS id, r."deviceId"::text AS "deviceId", r.status::text AS status, r.identifiers,
+          r."identifierSet", r."csrPem", r.profile,
+          -- Prisma's names of the ChallengeType values (dns_01 for the stored 'dns-01').
+          replace(r."challengeType"::text, '-', '_') AS "challengeType",
+          r."http01Mode"::text AS "http01Mode", r."orderUrl", r."replacesCertificateId"::text AS "replacesCertificateId",
+          r."ariReplaces", r."deferredUntil", r."createdAt",
+          EXISTS (SELECT 1 FROM started) AS started,
+          d.status::text AS "deviceStatus", f."defaultProfile",
+          COALESCE((SELECT json_agg(json_build_object('id', c.id, 'status', c.status,
+                                                     'identifierValue', c."identifierValue",
+                                                     'keyAuthorization', c."keyAuthorization"))
+                      FROM challenges c
+                     WHERE c."requestId" = r.id AND c.type = 'dns-01' AND c.status IN ('pending', 'presented')),
+                   '[]'::json) AS "leftoverDns01"
+     FROM certificate_requests r
+     JOIN devices d ON d.id = r."deviceId"
+     JOIN fleets f ON f.id = d."fleetId"
+    WHERE r.id = $1::uuid`,
+);
+
+const SAVE_ORDER_URL = statement(
+  'certificateRequests.saveOrderUrl',
+  `UPDATE certificate_requests SET "orderUrl" = $2, "updatedAt" = ${utcParam(3)} WHERE id = $1::uuid`,
+);

@@ -1,7 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { Pool } from 'pg';
 import type { Device, DeviceStatus, DeviceToken, Fleet, Prisma, PrismaClient } from '../generated/client';
-import { PRISMA } from '../tokens';
+import { queryOne, statement } from '../sql/statement';
+import { utcParam } from '../sql/utc-param';
+import { PG_POOL, PRISMA } from '../tokens';
 import type { Db } from './audit.repository';
+import { DEVICE_SEARCH_SQL } from './device-search.sql';
 
 export type DeviceWithFleet = Device & { fleet: Fleet };
 export type DeviceTokenWithDevice = DeviceToken & { device: DeviceWithFleet };
@@ -38,7 +42,10 @@ export interface DeviceCursor {
 
 @Injectable()
 export class DeviceRepository {
-  constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
+  constructor(
+    @Inject(PRISMA) private readonly prisma: PrismaClient,
+    @Inject(PG_POOL) private readonly pool: Pool,
+  ) {}
 
   get db(): PrismaClient {
     return this.prisma;
@@ -48,12 +55,14 @@ export class DeviceRepository {
     return this.prisma.device.findUnique({ where: { id }, include: { fleet: true } });
   }
 
-  /** The one indexed lookup behind every device request. */
-  getTokenByPrefix(prefix: string): Promise<DeviceTokenWithDevice | null> {
-    return this.prisma.deviceToken.findUnique({
-      where: { prefix },
-      include: { device: { include: { fleet: true } } },
-    });
+  /**
+   * The one indexed lookup behind every device request: the token with its device and
+   * fleet, in one prepared statement (revoked tokens and disabled devices included: the
+   * caller decides what they mean).
+   */
+  async getTokenByPrefix(prefix: string): Promise<DeviceTokenWithDevice | null> {
+    const row = await queryOne<TokenWithDeviceRow>(this.pool, TOKEN_BY_PREFIX, [prefix]);
+    return row ? toTokenWithDevice(row) : null;
   }
 
   /** Inserts devices and their first tokens in two statements, inside the caller's transaction. */
@@ -80,31 +89,12 @@ export class DeviceRepository {
   }
 
   /**
-   * One page of devices, newest first. A search (`q`) first collects its matches through
-   * the prefix indexes when they are few (up to {@link SEARCH_SORT_CAP}) and sorts them
-   * itself: left to the planner, a selective prefix that it over-estimates makes it walk the
-   * `(createdAt, id)` index through most of the fleet looking for a page of matches. Many
-   * matches are dense, so the ordered walk then finds a page at once.
+   * One page of devices, newest first. A search (`q`) is {@link search}; the other
+   * filters alone go through Prisma.
    */
   async list(filter: DeviceFilter, page: { limit: number; after?: DeviceCursor }): Promise<Device[]> {
+    if (filter.q) return this.search(filter.q, filter, page);
     const where = whereOf(filter);
-    if (filter.q) {
-      const matches = await this.prisma.device.findMany({
-        where,
-        select: { id: true, createdAt: true },
-        take: SEARCH_SORT_CAP + 1,
-      });
-      if (matches.length <= SEARCH_SORT_CAP) {
-        const ids = matches
-          .filter((m) => !page.after || isOlder(m, page.after))
-          .sort((a, b) => (isOlder(a, b) ? 1 : -1))
-          .slice(0, page.limit)
-          .map((m) => m.id);
-        const rows = await this.prisma.device.findMany({ where: { id: { in: ids } } });
-        const byId = new Map(rows.map((r) => [r.id, r]));
-        return ids.map((id) => byId.get(id)).filter((d): d is Device => d !== undefined);
-      }
-    }
     const and = [...((where.AND as Prisma.DeviceWhereInput[] | undefined) ?? [])];
     if (page.after) {
       const { createdAt, id } = page.after;
@@ -118,6 +108,37 @@ export class DeviceRepository {
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       take: page.limit,
     });
+  }
+
+  /**
+   * A page of the devices whose hostname, identifier or address starts with `q`, with the
+   * other filters: one statement that counts the matches (up to {@link SEARCH_SORT_CAP})
+   * and then either sorts them all or walks the list order (see `device-search.sql.ts`).
+   * Unnamed, so that Postgres plans it with the patterns it can turn into index ranges.
+   */
+  private async search(
+    q: string,
+    filter: DeviceFilter,
+    page: { limit: number; after?: DeviceCursor },
+  ): Promise<Device[]> {
+    const patterns = searchPatterns(q);
+    const labels = Object.keys(filter.labels ?? {}).length > 0 ? filter.labels : null;
+    const result = await this.pool.query<Device>(DEVICE_SEARCH_SQL, [
+      patterns.hostname,
+      patterns.identifier,
+      patterns.ipv4,
+      patterns.ipv6,
+      filter.status ?? null,
+      filter.identifier ?? null,
+      filter.hostname ?? null,
+      filter.address ?? null,
+      labels,
+      page.after?.createdAt.toISOString() ?? null,
+      page.after?.id ?? null,
+      page.limit,
+      SEARCH_SORT_CAP + 1,
+    ]);
+    return result.rows;
   }
 
   setStatus(id: string, status: DeviceStatus, tx: Db = this.prisma): Promise<Device> {
@@ -168,9 +189,97 @@ export class DeviceRepository {
     return tx.device.update({ where: { id }, data: { ...addresses, addressesUpdatedAt: new Date() } });
   }
 
+  /** Best-effort usage stamp; callers throttle it so that it is not a write per request. */
   async touchToken(id: string, at: Date): Promise<void> {
-    await this.prisma.deviceToken.update({ where: { id }, data: { lastUsedAt: at } });
+    await this.pool.query({ ...TOUCH_TOKEN, values: [id, at] });
   }
+}
+
+/** {@link TOKEN_BY_PREFIX}'s row: the token's columns, then the device's and the fleet's, renamed where they clash. */
+interface TokenWithDeviceRow {
+  id: string;
+  deviceId: string;
+  prefix: string;
+  hash: Buffer;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+  fleetId: string;
+  identifier: string;
+  label: string;
+  hostname: string;
+  labels: Prisma.JsonValue;
+  status: DeviceStatus;
+  ipv4: string | null;
+  ipv6: string | null;
+  addressesUpdatedAt: Date | null;
+  disabledAt: Date | null;
+  deviceCreatedAt: Date;
+  deviceUpdatedAt: Date;
+  fleetName: string;
+  zone: string;
+  privacy: Fleet['privacy'];
+  allowMixedIdentifiers: boolean;
+  defaultProfile: string | null;
+  fleetCreatedAt: Date;
+  fleetUpdatedAt: Date;
+}
+
+const TOKEN_BY_PREFIX = statement(
+  'devices.tokenByPrefix',
+  `SELECT t.id, t."deviceId", t.prefix, t.hash, t."createdAt", t."lastUsedAt", t."revokedAt",
+          d."fleetId", d.identifier, d.label, d.hostname, d.labels, d.status, d.ipv4, d.ipv6,
+          d."addressesUpdatedAt", d."disabledAt", d."createdAt" AS "deviceCreatedAt",
+          d."updatedAt" AS "deviceUpdatedAt",
+          f.name AS "fleetName", f.zone, f.privacy, f."allowMixedIdentifiers", f."defaultProfile",
+          f."createdAt" AS "fleetCreatedAt", f."updatedAt" AS "fleetUpdatedAt"
+     FROM device_tokens t
+     JOIN devices d ON d.id = t."deviceId"
+     JOIN fleets f ON f.id = d."fleetId"
+    WHERE t.prefix = $1`,
+);
+
+const TOUCH_TOKEN = statement(
+  'devices.touchToken',
+  `UPDATE device_tokens SET "lastUsedAt" = ${utcParam(2)} WHERE id = $1::uuid`,
+);
+
+/** The row as the Prisma shape the callers know (`DeviceToken & { device: Device & { fleet } }`). */
+function toTokenWithDevice(r: TokenWithDeviceRow): DeviceTokenWithDevice {
+  return {
+    id: r.id,
+    deviceId: r.deviceId,
+    prefix: r.prefix,
+    hash: r.hash as DeviceToken['hash'],
+    createdAt: r.createdAt,
+    lastUsedAt: r.lastUsedAt,
+    revokedAt: r.revokedAt,
+    device: {
+      id: r.deviceId,
+      fleetId: r.fleetId,
+      identifier: r.identifier,
+      label: r.label,
+      hostname: r.hostname,
+      labels: r.labels,
+      status: r.status,
+      ipv4: r.ipv4,
+      ipv6: r.ipv6,
+      addressesUpdatedAt: r.addressesUpdatedAt,
+      disabledAt: r.disabledAt,
+      createdAt: r.deviceCreatedAt,
+      updatedAt: r.deviceUpdatedAt,
+      fleet: {
+        id: r.fleetId,
+        name: r.fleetName,
+        zone: r.zone,
+        privacy: r.privacy,
+        allowMixedIdentifiers: r.allowMixedIdentifiers,
+        defaultProfile: r.defaultProfile,
+        createdAt: r.fleetCreatedAt,
+        updatedAt: r.fleetUpdatedAt,
+      },
+    },
+  };
 }
 
 /** Most search matches sorted in memory; more than this means the matches are dense. */
@@ -184,18 +293,11 @@ function whereOf(filter: DeviceFilter): Prisma.DeviceWhereInput {
   };
   const and: Prisma.DeviceWhereInput[] = [];
   if (filter.address) and.push({ OR: [{ ipv4: filter.address }, { ipv6: filter.address }] });
-  if (filter.q) and.push({ OR: searchConditions(filter.q) });
   for (const [key, value] of Object.entries(filter.labels ?? {})) {
     and.push({ labels: { path: [key], equals: value } });
   }
   if (and.length > 0) where.AND = and;
   return where;
-}
-
-/** Whether `a` comes after `b` in the list's order (createdAt, then id, both descending). */
-function isOlder(a: DeviceCursor, b: DeviceCursor): boolean {
-  const at = a.createdAt.getTime() - b.createdAt.getTime();
-  return at < 0 || (at === 0 && a.id < b.id);
 }
 
 /** `LIKE` treats `%`, `_` and the backslash specially; Prisma's `startsWith` does not escape them. */
@@ -204,17 +306,17 @@ function escapeLike(text: string): string {
 }
 
 /**
- * Prefix conditions for a search text. Hostnames are lower case (a label is a hostname
- * prefix, so it needs no condition of its own); identifiers are matched as typed; only
- * text that could be part of an IP address is looked for among addresses.
+ * The LIKE patterns of a search text, per column (null: the column is not searched).
+ * Hostnames are lower case (a label is a hostname prefix, so it needs no pattern of its
+ * own); identifiers are matched as typed; only text that could be part of an IP address is
+ * looked for among addresses.
  */
-function searchConditions(q: string): Prisma.DeviceWhereInput[] {
-  const lower = escapeLike(q.toLowerCase());
-  const conditions: Prisma.DeviceWhereInput[] = [
-    { hostname: { startsWith: lower } },
-    { identifier: { startsWith: escapeLike(q) } },
-  ];
-  if (/^[0-9.]+$/.test(q)) conditions.push({ ipv4: { startsWith: lower } });
-  if (/^[0-9a-f:.]+$/i.test(q) && q.includes(':')) conditions.push({ ipv6: { startsWith: lower } });
-  return conditions;
+function searchPatterns(q: string): Record<'hostname' | 'identifier' | 'ipv4' | 'ipv6', string | null> {
+  const lower = `${escapeLike(q.toLowerCase())}%`;
+  return {
+    hostname: lower,
+    identifier: `${escapeLike(q)}%`,
+    ipv4: /^[0-9.]+$/.test(q) ? lower : null,
+    ipv6: /^[0-9a-f:.]+$/i.test(q) && q.includes(':') ? lower : null,
+  };
 }

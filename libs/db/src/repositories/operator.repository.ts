@@ -1,13 +1,19 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { Pool } from 'pg';
 import type { ApiKey, Operator, OperatorRole, PrismaClient } from '../generated/client';
-import { PRISMA } from '../tokens';
+import { queryOne, statement } from '../sql/statement';
+import { utcParam } from '../sql/utc-param';
+import { PG_POOL, PRISMA } from '../tokens';
 import type { Db } from './audit.repository';
 
 export type ApiKeyWithOperator = ApiKey & { operator: Operator };
 
 @Injectable()
 export class OperatorRepository {
-  constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
+  constructor(
+    @Inject(PRISMA) private readonly prisma: PrismaClient,
+    @Inject(PG_POOL) private readonly pool: Pool,
+  ) {}
 
   get db(): PrismaClient {
     return this.prisma;
@@ -28,9 +34,16 @@ export class OperatorRepository {
     return tx.apiKey.create({ data: { ...data, hash: new Uint8Array(data.hash) } });
   }
 
-  /** The one indexed lookup behind every operator request. */
-  getKeyByPrefix(prefix: string): Promise<ApiKeyWithOperator | null> {
-    return this.prisma.apiKey.findUnique({ where: { prefix }, include: { operator: true } });
+  /** The one indexed lookup behind every operator request: the key with its operator, in one prepared statement. */
+  async getKeyByPrefix(prefix: string): Promise<ApiKeyWithOperator | null> {
+    const row = await queryOne<KeyWithOperatorRow>(this.pool, KEY_BY_PREFIX, [prefix]);
+    if (!row) return null;
+    const { operatorName, role, operatorCreatedAt, ...key } = row;
+    return {
+      ...key,
+      hash: key.hash as ApiKey['hash'],
+      operator: { id: key.operatorId, name: operatorName, role, createdAt: operatorCreatedAt },
+    };
   }
 
   listKeys(operatorId: string): Promise<ApiKey[]> {
@@ -58,6 +71,28 @@ export class OperatorRepository {
 
   /** Best-effort usage stamp; callers throttle it so that it is not a write per request. */
   async touchKey(id: string, at: Date): Promise<void> {
-    await this.prisma.apiKey.update({ where: { id }, data: { lastUsedAt: at } });
+    await this.pool.query({ ...TOUCH_KEY, values: [id, at] });
   }
 }
+
+/** {@link KEY_BY_PREFIX}'s row: the key's columns, then the operator's, renamed where they clash. */
+type KeyWithOperatorRow = Omit<ApiKey, 'hash'> & {
+  hash: Buffer;
+  operatorName: string;
+  role: OperatorRole;
+  operatorCreatedAt: Date;
+};
+
+const KEY_BY_PREFIX = statement(
+  'operators.keyByPrefix',
+  `SELECT k.id, k."operatorId", k.name, k.prefix, k.hash, k."createdAt", k."lastUsedAt", k."revokedAt",
+          o.name AS "operatorName", o.role, o."createdAt" AS "operatorCreatedAt"
+     FROM api_keys k
+     JOIN operators o ON o.id = k."operatorId"
+    WHERE k.prefix = $1`,
+);
+
+const TOUCH_KEY = statement(
+  'operators.touchKey',
+  `UPDATE api_keys SET "lastUsedAt" = ${utcParam(2)} WHERE id = $1::uuid`,
+);

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { Pool } from 'pg';
 import {
   bucketId,
   BucketRef,
@@ -8,10 +9,11 @@ import {
   settle,
   Settlement,
 } from '@fleetcert/ratelimit';
-import { Prisma, PrismaClient } from '../generated/client';
-import { epochMs, utcTimestamp, UTC_NOW } from '../sql/utc-timestamp';
-import { PRISMA } from '../tokens';
-import type { Db } from './audit.repository';
+import { PrismaClient } from '../generated/client';
+import { UTC_NOW } from '../sql/utc-timestamp';
+import { inTransaction, query, statement } from '../sql/statement';
+import { epochMsOf } from '../sql/utc-param';
+import { PG_POOL, PRISMA } from '../tokens';
 
 /** A stored bucket that is not full. */
 export interface BucketRow {
@@ -36,6 +38,86 @@ export interface BucketCursor {
 const FULL_ROW_GRACE_MS = 10 * 60_000;
 
 /**
+ * One page of the buckets that are not full, for the operator's rate-limit view.
+ *
+ * - `now()`, not `clock_timestamp()`: a volatile function cannot bound an index scan, and
+ *   comparing with it read every row of the table (100,000 at fleet scale) on each call.
+ * - The ORDER BY names the table's columns: the output columns of the same names are the
+ *   converted `tat` and `id::text`, and sorting by those also needed every not-full row.
+ * - The cursor is always given (the first page starts after `(infinity, any id)`), so one
+ *   plan serves every page: a backward range scan of the (scope, tat, id) index from the
+ *   cursor that stops after `$4` rows.
+ */
+const LIST_NOT_FULL = statement(
+  'rateLimit.listNotFull',
+  `SELECT b.id::text AS id, b.scope, b."limitName" AS limit, b.key, (extract(epoch from b.tat) * 1000)::float8 AS tat
+     FROM rate_limit_buckets b
+    WHERE b.scope = $1
+      AND b.tat > (now() AT TIME ZONE 'UTC')
+      AND (b.tat, b.id) < ((to_timestamp($2::float8 / 1000) AT TIME ZONE 'UTC'), $3::uuid)
+      AND ($5::text IS NULL OR b."limitName" = $5)
+    ORDER BY b.tat DESC, b.id DESC
+    LIMIT $4`,
+);
+
+/** The TATs of some buckets by (limit, key), for reading only (the spending path locks its own). */
+const TATS = statement(
+  'rateLimit.tats',
+  `SELECT "limitName" AS limit, key, (extract(epoch from tat) * 1000)::float8 AS tat
+     FROM rate_limit_buckets
+    WHERE scope = $1
+      AND ("limitName", key) IN (SELECT * FROM unnest($2::text[], $3::text[]))`,
+);
+
+/**
+ * The locking read of {@link RateLimitRepository.apply}, one row per bucket plus one row
+ * holding the database's `now`:
+ * - spent buckets are upserted: a missing one is created full (tat = now), an existing one
+ *   is locked by the no-op DO UPDATE, which also returns its latest committed TAT (after
+ *   waiting for a concurrent spender), not the one in this statement's snapshot. Rows are
+ *   taken in the callers' one global order, so concurrent callers queue instead of
+ *   deadlocking;
+ * - checked-only buckets are read without locking;
+ * - `now` is read last (UNION ALL runs its branches in order), after every lock is held.
+ */
+const LOCK_AND_READ = statement(
+  'rateLimit.lockAndRead',
+  `WITH spent AS (
+     INSERT INTO rate_limit_buckets AS b (id, scope, "limitName", key, tat, "updatedAt")
+     SELECT gen_random_uuid(), $1, v.l, v.k, clock_timestamp() AT TIME ZONE 'UTC', clock_timestamp() AT TIME ZONE 'UTC'
+       FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS v(l, k, n)
+      ORDER BY v.n
+     ON CONFLICT (scope, "limitName", key) DO UPDATE SET tat = b.tat
+     RETURNING b."limitName", b.key, b.tat)
+   SELECT "limitName" AS limit, key, ${epochMsOf('tat')} AS tat, NULL::float8 AS now FROM spent
+   UNION ALL
+   SELECT "limitName", key, ${epochMsOf('tat')}, NULL
+     FROM rate_limit_buckets
+    WHERE scope = $1 AND ("limitName", key) IN (SELECT * FROM unnest($4::text[], $5::text[]))
+   UNION ALL
+   SELECT NULL, NULL, NULL, ${epochMsOf("clock_timestamp() AT TIME ZONE 'UTC'")}`,
+);
+
+/** The spends {@link RateLimitRepository.apply} decided, on the rows it holds locked. */
+const WRITE_TATS = statement(
+  'rateLimit.writeTats',
+  `UPDATE rate_limit_buckets b
+      SET tat = (to_timestamp(v.t / 1000) AT TIME ZONE 'UTC'), "updatedAt" = clock_timestamp() AT TIME ZONE 'UTC'
+     FROM unnest($2::text[], $3::text[], $4::float8[]) AS v(l, k, t)
+    WHERE b.scope = $1 AND b."limitName" = v.l AND b.key = v.k`,
+);
+
+/** Refills buckets completely by deleting their rows (a missing row is a full bucket). */
+const RESET = statement(
+  'rateLimit.reset',
+  `DELETE FROM rate_limit_buckets
+    WHERE scope = $1 AND ("limitName", key) IN (SELECT * FROM unnest($2::text[], $3::text[]))`,
+);
+
+/** Any id: the first page's cursor is `(infinity, ·)`, so the id never decides. */
+const ANY_ID = '00000000-0000-0000-0000-000000000000';
+
+/**
  * The CA's rate-limit buckets in Postgres: one row per (scope, limit, key) holding the GCRA
  * TAT; a missing row is a full bucket. {@link apply} decides and spends in one transaction
  * that locks the rows it spends from, so workers on any number of hosts never take the
@@ -43,7 +125,10 @@ const FULL_ROW_GRACE_MS = 10 * 60_000;
  */
 @Injectable()
 export class RateLimitRepository {
-  constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
+  constructor(
+    @Inject(PRISMA) private readonly prisma: PrismaClient,
+    @Inject(PG_POOL) private readonly pool: Pool,
+  ) {}
 
   /**
    * Runs `transactions` all or nothing (see `settle` in @fleetcert/ratelimit): either every
@@ -55,36 +140,38 @@ export class RateLimitRepository {
     const checkedOnly = sortedRefs(transactions.filter((t) => !t.spend)).filter(
       (ref) => !spent.some((s) => s.limit === ref.limit && s.key === ref.key),
     );
-    return this.prisma.$transaction(
-      async (tx) => {
-        if (spent.length > 0) {
-          // New rows start full (tat = now). Inserted in one order by every caller, and
-          // locked in that order below: concurrent callers queue instead of deadlocking.
-          await tx.$executeRaw`
-            INSERT INTO rate_limit_buckets (id, scope, "limitName", key, tat, "updatedAt")
-            SELECT gen_random_uuid(), ${scope}, v.l, v.k, ${UTC_NOW}, ${UTC_NOW}
-              FROM unnest(${spent.map((r) => r.limit)}::text[], ${spent.map((r) => r.key)}::text[]) WITH ORDINALITY AS v(l, k, n)
-             ORDER BY v.n
-            ON CONFLICT (scope, "limitName", key) DO NOTHING`;
-        }
-        const locked = spent.length > 0 ? await this.read(tx, scope, spent, true) : [];
-        const checked = checkedOnly.length > 0 ? await this.read(tx, scope, checkedOnly, false) : [];
-        const [{ now }] = await tx.$queryRaw<{ now: number }[]>`SELECT ${epochMs(UTC_NOW)} AS now`;
-        const tats = new Map([...locked, ...checked].map((row) => [bucketId(row), row.tat]));
+    // Two statements in one transaction: the first locks (creating as needed) the buckets
+    // it spends from and reads them, the second writes what `settle` decided. Nothing else
+    // runs while the locks are held, so concurrent orders queue on the hot account bucket
+    // for two round trips only.
+    return inTransaction(
+      this.pool,
+      async (client) => {
+        const rows = await query<BucketRef & { tat: number | null; now: number | null }>(
+          client,
+          LOCK_AND_READ,
+          [
+            scope,
+            spent.map((r) => r.limit),
+            spent.map((r) => r.key),
+            checkedOnly.map((r) => r.limit),
+            checkedOnly.map((r) => r.key),
+          ],
+        );
+        const now = rows.find((row) => row.now !== null)!.now!;
+        const tats = new Map(rows.flatMap((row) => (row.tat === null ? [] : [[bucketId(row), row.tat]])));
         const settlement = settle(transactions, tats, now);
         if (settlement.writes.length > 0) {
-          await tx.$executeRaw`
-            UPDATE rate_limit_buckets b
-               SET tat = (to_timestamp(v.t / 1000) AT TIME ZONE 'UTC'), "updatedAt" = ${UTC_NOW}
-              FROM unnest(
-                     ${settlement.writes.map((w) => w.limit)}::text[],
-                     ${settlement.writes.map((w) => w.key)}::text[],
-                     ${settlement.writes.map((w) => w.tat)}::float8[]) AS v(l, k, t)
-             WHERE b.scope = ${scope} AND b."limitName" = v.l AND b.key = v.k`;
+          await query(client, WRITE_TATS, [
+            scope,
+            settlement.writes.map((w) => w.limit),
+            settlement.writes.map((w) => w.key),
+            settlement.writes.map((w) => w.tat),
+          ]);
         }
         return settlement;
       },
-      { maxWait: 10_000, timeout: 15_000 },
+      { maxWaitMs: 10_000 },
     );
   }
 
@@ -128,37 +215,36 @@ export class RateLimitRepository {
   /** Refills buckets completely (a successful validation restarts the consecutive-failure count). */
   async reset(scope: string, refs: readonly BucketRef[]): Promise<void> {
     if (refs.length === 0) return;
-    await this.prisma.$executeRaw`
-      DELETE FROM rate_limit_buckets
-       WHERE scope = ${scope}
-         AND ("limitName", key) IN (SELECT * FROM unnest(${refs.map((r) => r.limit)}::text[], ${refs.map((r) => r.key)}::text[]))`;
+    await query(this.pool, RESET, [scope, refs.map((r) => r.limit), refs.map((r) => r.key)]);
   }
 
   /** The TATs of some buckets (absent: full), without locking. */
   async tats(scope: string, refs: readonly BucketRef[]): Promise<Map<string, number>> {
     if (refs.length === 0) return new Map();
-    const rows = await this.read(this.prisma, scope, refs, false);
+    const rows = await query<BucketRef & { tat: number }>(this.pool, TATS, [
+      scope,
+      refs.map((r) => r.limit),
+      refs.map((r) => r.key),
+    ]);
     return new Map(rows.map((row) => [bucketId(row), row.tat]));
   }
 
   /**
    * Buckets of `scope` that are not full, most constrained first (latest TAT), one page at a
-   * time; `limit` filters by limit name. Uses the (scope, tat) index.
+   * time; `limit` filters by limit name. One backward range scan of the (scope, tat, id)
+   * index (see {@link LIST_NOT_FULL}).
    */
-  async listNotFull(
+  listNotFull(
     scope: string,
     page: { size: number; after?: BucketCursor; limit?: string },
   ): Promise<BucketRow[]> {
-    const after = page.after
-      ? Prisma.sql`AND (tat, id) < (${utcTimestamp(page.after.tat)}, ${page.after.id}::uuid)`
-      : Prisma.empty;
-    const byLimit = page.limit ? Prisma.sql`AND "limitName" = ${page.limit}` : Prisma.empty;
-    return this.prisma.$queryRaw<BucketRow[]>`
-      SELECT id::text AS id, scope, "limitName" AS limit, key, ${epochMs(Prisma.sql`tat`)} AS tat
-        FROM rate_limit_buckets
-       WHERE scope = ${scope} AND tat > ${UTC_NOW} ${byLimit} ${after}
-       ORDER BY tat DESC, id DESC
-       LIMIT ${page.size}`;
+    return query<BucketRow>(this.pool, LIST_NOT_FULL, [
+      scope,
+      page.after?.tat ?? Infinity,
+      page.after?.id ?? ANY_ID,
+      page.size,
+      page.limit ?? null,
+    ]);
   }
 
   /** Every scope that has buckets (one per ACME account the installation has used). */
@@ -176,21 +262,6 @@ export class RateLimitRepository {
   async deleteFull(): Promise<number> {
     return this.prisma.$executeRaw`
       DELETE FROM rate_limit_buckets WHERE tat < ${UTC_NOW} - make_interval(secs => ${FULL_ROW_GRACE_MS / 1000})`;
-  }
-
-  private read(
-    db: Db,
-    scope: string,
-    refs: readonly BucketRef[],
-    lock: boolean,
-  ): Promise<(BucketRef & { tat: number })[]> {
-    return db.$queryRaw<(BucketRef & { tat: number })[]>`
-      SELECT "limitName" AS limit, key, ${epochMs(Prisma.sql`tat`)} AS tat
-        FROM rate_limit_buckets
-       WHERE scope = ${scope}
-         AND ("limitName", key) IN (SELECT * FROM unnest(${refs.map((r) => r.limit)}::text[], ${refs.map((r) => r.key)}::text[]))
-       ORDER BY "limitName", key
-       ${lock ? Prisma.sql`FOR UPDATE` : Prisma.empty}`;
   }
 }
 

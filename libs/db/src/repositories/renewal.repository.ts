@@ -199,14 +199,6 @@ export class RenewalRepository {
     });
   }
 
-  /** The device's newest live certificate for exactly this identifier set, if any. */
-  liveForSet(deviceId: string, identifierSet: string, tx: Db = this.prisma): Promise<Certificate | null> {
-    return tx.certificate.findFirst({
-      where: { deviceId, identifierSet, supersededById: null, revokedAt: null },
-      orderBy: { notBefore: 'desc' },
-    });
-  }
-
   /** The device's live certificates (neither superseded nor revoked), newest first. */
   liveForDevice(deviceId: string): Promise<Certificate[]> {
     return this.prisma.certificate.findMany({
@@ -222,33 +214,6 @@ export class RenewalRepository {
       select: { id: true },
     });
     return found !== null;
-  }
-
-  /**
-   * For a device's request views: the request behind each successor certificate, and the
-   * request of the newest live certificate per identifier set.
-   */
-  async viewLinks(
-    deviceId: string,
-    successorIds: string[],
-  ): Promise<{ requestOfCertificate: Map<string, string>; latestBySet: Map<string, string> }> {
-    const [successors, latest] = await Promise.all([
-      successorIds.length === 0
-        ? []
-        : this.prisma.certificate.findMany({
-            where: { id: { in: successorIds } },
-            select: { id: true, requestId: true },
-          }),
-      this.prisma.$queryRaw<{ identifierSet: string; requestId: string }[]>`
-        SELECT DISTINCT ON ("identifierSet") "identifierSet", "requestId"::text AS "requestId"
-          FROM certificates
-         WHERE "deviceId" = ${deviceId}::uuid AND "supersededById" IS NULL AND "revokedAt" IS NULL
-         ORDER BY "identifierSet", "notBefore" DESC`,
-    ]);
-    return {
-      requestOfCertificate: new Map(successors.map((s) => [s.id, s.requestId])),
-      latestBySet: new Map(latest.map((l) => [l.identifierSet, l.requestId])),
-    };
   }
 }
 

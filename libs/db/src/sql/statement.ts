@@ -49,12 +49,37 @@ export async function queryOne<R extends QueryResultRow>(
 }
 
 /**
+ * A transaction could not get a pooled connection within its `maxWaitMs`: the database is
+ * saturated. Nothing ran; safe to retry later (the API answers 503 with Retry-After).
+ */
+export class PoolWaitTimeoutError extends Error {
+  readonly code = 'POOL_WAIT_TIMEOUT';
+  constructor(readonly waitedMs: number) {
+    super(`no database connection free within ${waitedMs} ms`);
+    this.name = 'PoolWaitTimeoutError';
+  }
+}
+
+/** Options of {@link inTransaction}. */
+export interface TransactionOptions {
+  /**
+   * Longest wait for a pooled connection before failing with {@link PoolWaitTimeoutError}.
+   * Default: the pool's own `connectionTimeoutMillis` (pg's default: wait indefinitely).
+   */
+  maxWaitMs?: number;
+}
+
+/**
  * Runs `fn` in a transaction on one pooled connection: committed when it resolves, rolled
  * back when it throws. Everything in `fn` must use the client it is given: a query on
  * another pooled connection while this one is held can deadlock the pool under load.
  */
-export async function inTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
+export async function inTransaction<T>(
+  pool: Pool,
+  fn: (client: PoolClient) => Promise<T>,
+  opts: TransactionOptions = {},
+): Promise<T> {
+  const client = await (opts.maxWaitMs === undefined ? pool.connect() : connectWithin(pool, opts.maxWaitMs));
   let broken: Error | undefined;
   try {
     await client.query('BEGIN');
@@ -68,4 +93,29 @@ export async function inTransaction<T>(pool: Pool, fn: (client: PoolClient) => P
   } finally {
     client.release(broken);
   }
+}
+
+/**
+ * `pool.connect()` bounded in time. pg has no per-call timeout, so a caller that gave up
+ * stays in the pool's queue; the connection it is eventually handed goes straight back.
+ */
+function connectWithin(pool: Pool, maxWaitMs: number): Promise<PoolClient> {
+  return new Promise((resolve, reject) => {
+    let gaveUp = false;
+    const timer = setTimeout(() => {
+      gaveUp = true;
+      reject(new PoolWaitTimeoutError(maxWaitMs));
+    }, maxWaitMs);
+    pool.connect().then(
+      (client) => {
+        if (gaveUp) return client.release();
+        clearTimeout(timer);
+        resolve(client);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        if (!gaveUp) reject(err);
+      },
+    );
+  });
 }

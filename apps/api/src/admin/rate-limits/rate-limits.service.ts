@@ -16,20 +16,21 @@ export class RateLimitsService {
   async list(query: ListRateLimitsQuery): Promise<RateLimitsView> {
     const { limits, scope } = this.capacity;
     const after = query.cursor ? decodeCursor(query.cursor) : undefined;
-    const [account, rows, forecast] = await Promise.all([
+    const orders = limits.limits.newOrdersPerAccount;
+    const accountWide = { limit: 'newOrdersPerAccount' as const, key: ACCOUNT_KEY };
+    // Always shown on the first page, full or not: it is the account's overall headroom.
+    const showAccountWide = orders && !after && (!query.limit || query.limit === orders.name);
+    const [account, rows, forecast, accountTats] = await Promise.all([
       this.accounts.getByDirectory(scope),
       this.buckets.listNotFull(scope, { size: query.pageSize + 1, after, limit: query.limit }),
       this.capacity.forecast(),
+      showAccountWide ? this.buckets.tats(scope, [accountWide]) : undefined,
     ]);
     const now = Date.now();
     const page = rows.slice(0, query.pageSize);
     const views: RateLimitBucketView[] = [];
-    const orders = limits.limits.newOrdersPerAccount;
-    const accountWide = { limit: 'newOrdersPerAccount' as const, key: ACCOUNT_KEY };
-    if (orders && !after && (!query.limit || query.limit === orders.name)) {
-      // Always shown, full or not: it is the account's overall headroom.
-      const tats = await this.buckets.tats(scope, [accountWide]);
-      views.push(bucketView(orders, ACCOUNT_KEY, tats.get(bucketId(accountWide)), now));
+    if (orders && accountTats) {
+      views.push(bucketView(orders, ACCOUNT_KEY, accountTats.get(bucketId(accountWide)), now));
     }
     for (const row of page) {
       const limit = limits.limits[row.limit as LimitName];

@@ -1,0 +1,197 @@
+import { randomBytes } from 'node:crypto';
+import { DeviceRepository, OperatorRepository, PRISMA, PrismaClient } from '@fleetcert/db';
+import { startTestApi, TestApi } from '../support/api';
+import { testConfig } from '../support/config';
+import { waitFor } from '../support/wait-for';
+
+/** Device tokens and operator keys, each checked by one prepared statement per request. */
+describe('Credential checks (device tokens, operator keys)', () => {
+  let api: TestApi;
+  let prisma: PrismaClient;
+  let admin: string;
+
+  beforeAll(async () => {
+    api = await startTestApi(
+      testConfig({ FLEETCERT_FLEET_NAME: 'device-auth', FLEETCERT_FLEET_ZONE: 'auth.fleet.test' }),
+    );
+    prisma = api.app.get(PRISMA);
+    admin = await api.operatorKey('admin');
+  });
+  afterAll(() => api.close());
+
+  async function newDevice(): Promise<{ id: string; hostname: string; token: string }> {
+    const res = await api.request('POST', '/v1/admin/devices', {
+      token: admin,
+      body: { labels: { k: 'v' } },
+    });
+    expect(res.status).toBe(201);
+    return res.body;
+  }
+
+  /** `<kind>_<prefix>_<secret>` with another secret of the same form. */
+  function withOtherSecret(token: string): string {
+    const [kind, prefix] = token.split('_');
+    return `${kind}_${prefix}_${randomBytes(32).toString('base64url')}`;
+  }
+
+  describe('device tokens', () => {
+    it('should accept a valid token and hand the route the device with its fleet', async () => {
+      const device = await newDevice();
+      const me = await api.request('GET', '/v1/device', { token: device.token });
+      expect(me.status).toBe(200);
+      expect(me.body).toMatchObject({ hostname: device.hostname, certificates: [] });
+    });
+
+    it('should read exactly what the Prisma query with its includes read', async () => {
+      const device = await newDevice();
+      const prefix = device.token.split('_')[1];
+      await prisma.device.update({
+        where: { id: device.id },
+        data: { ipv4: '192.0.2.7', addressesUpdatedAt: new Date('2026-03-04T05:06:07.089Z') },
+      });
+
+      const read = await api.app.get(DeviceRepository).getTokenByPrefix(prefix);
+      const expected = await prisma.deviceToken.findUnique({
+        where: { prefix },
+        include: { device: { include: { fleet: true } } },
+      });
+
+      expect(read).not.toBeNull();
+      const { hash, ...rest } = read!;
+      const { hash: expectedHash, ...expectedRest } = expected!;
+      expect(rest).toEqual(expectedRest);
+      expect(Buffer.from(hash).equals(Buffer.from(expectedHash))).toBe(true);
+      expect(read!.device.addressesUpdatedAt).toEqual(new Date('2026-03-04T05:06:07.089Z'));
+      expect(await api.app.get(DeviceRepository).getTokenByPrefix('aaaaaaaaaaaa')).toBeNull();
+    });
+
+    it("should store the exact instant it is given as the token's last use", async () => {
+      const device = await newDevice();
+      const token = await prisma.deviceToken.findFirstOrThrow({ where: { deviceId: device.id } });
+      const at = new Date('2026-05-06T07:08:09.123Z');
+      await api.app.get(DeviceRepository).touchToken(token.id, at);
+      expect((await prisma.deviceToken.findUniqueOrThrow({ where: { id: token.id } })).lastUsedAt).toEqual(
+        at,
+      );
+    });
+
+    it('should refuse a revoked token with 401', async () => {
+      const device = await newDevice();
+      await prisma.deviceToken.updateMany({
+        where: { deviceId: device.id },
+        data: { revokedAt: new Date() },
+      });
+      const res = await api.request('GET', '/v1/device', { token: device.token });
+      expect(res.status).toBe(401);
+      expect(res.body).toMatchObject({ statusCode: 401, error: 'Unauthorized' });
+    });
+
+    it('should refuse a wrong secret behind a known prefix with 401', async () => {
+      const device = await newDevice();
+      const res = await api.request('GET', '/v1/device', { token: withOtherSecret(device.token) });
+      expect(res.status).toBe(401);
+    });
+
+    it('should refuse a valid token sent as ?access_token= or in the body with 400, saying where it goes', async () => {
+      const device = await newDevice();
+
+      const inUrl = await api.request('GET', `/v1/device?access_token=${encodeURIComponent(device.token)}`);
+      const inBody = await api.request('PUT', '/v1/device/addresses', {
+        body: { access_token: device.token, ipv4: '203.0.113.7' },
+      });
+
+      for (const res of [inUrl, inBody]) {
+        expect(res.status).toBe(400);
+        expect(res.body).toMatchObject({
+          statusCode: 400,
+          message: expect.stringContaining('Authorization header'),
+        });
+      }
+      // The header still works, and the refused body changed nothing.
+      const me = await api.request('GET', '/v1/device', { token: device.token });
+      expect(me.status).toBe(200);
+      expect(me.body.ipv4 ?? null).toBeNull();
+    });
+
+    it('should refuse an unknown prefix and a malformed token with 401', async () => {
+      const unknown = `fcd_${'a'.repeat(12)}_${randomBytes(32).toString('base64url')}`;
+      expect((await api.request('GET', '/v1/device', { token: unknown })).status).toBe(401);
+      expect((await api.request('GET', '/v1/device', { token: 'fcd_nonsense' })).status).toBe(401);
+      expect((await api.request('GET', '/v1/device')).status).toBe(401);
+    });
+
+    it("should refuse a disabled device's valid token with 403, and a wrong secret still with 401", async () => {
+      const device = await newDevice();
+      await prisma.device.update({ where: { id: device.id }, data: { status: 'disabled' } });
+      const res = await api.request('GET', '/v1/device', { token: device.token });
+      expect(res.status).toBe(403);
+      expect(res.body).toMatchObject({ statusCode: 403, message: 'This device is disabled' });
+      expect((await api.request('GET', '/v1/device', { token: withOtherSecret(device.token) })).status).toBe(
+        401,
+      );
+    });
+
+    it('should stamp when the token was used', async () => {
+      const device = await newDevice();
+      const before = Date.now();
+      expect((await api.request('GET', '/v1/device', { token: device.token })).status).toBe(200);
+      const stamped = await waitFor(
+        () => prisma.deviceToken.findFirstOrThrow({ where: { deviceId: device.id } }),
+        (t) => t.lastUsedAt !== null,
+        { what: 'lastUsedAt' },
+      );
+      const after = Date.now();
+      expect(stamped.lastUsedAt!.getTime()).toBeGreaterThanOrEqual(before - 1000);
+      expect(stamped.lastUsedAt!.getTime()).toBeLessThanOrEqual(after + 1000);
+    });
+  });
+
+  describe('operator keys', () => {
+    it('should read exactly what the Prisma query with its include read', async () => {
+      const key = await api.operatorKey('viewer');
+      const prefix = key.split('_')[1];
+      const read = await api.app.get(OperatorRepository).getKeyByPrefix(prefix);
+      const expected = await prisma.apiKey.findUnique({ where: { prefix }, include: { operator: true } });
+      const { hash, ...rest } = read!;
+      const { hash: expectedHash, ...expectedRest } = expected!;
+      expect(rest).toEqual(expectedRest);
+      expect(Buffer.from(hash).equals(Buffer.from(expectedHash))).toBe(true);
+      expect(await api.app.get(OperatorRepository).getKeyByPrefix('aaaaaaaaaaaa')).toBeNull();
+    });
+
+    it("should store the exact instant it is given as the key's last use", async () => {
+      const prefix = (await api.operatorKey('viewer')).split('_')[1];
+      const key = await prisma.apiKey.findUniqueOrThrow({ where: { prefix } });
+      const at = new Date('2026-05-06T07:08:09.123Z');
+      await api.app.get(OperatorRepository).touchKey(key.id, at);
+      expect((await prisma.apiKey.findUniqueOrThrow({ where: { id: key.id } })).lastUsedAt).toEqual(at);
+    });
+
+    it('should accept a valid key, and refuse a revoked one, a wrong secret and an unknown prefix with 401', async () => {
+      const key = await api.operatorKey('viewer');
+      expect((await api.request('GET', '/v1/admin/devices', { token: key })).status).toBe(200);
+      expect((await api.request('GET', '/v1/admin/devices', { token: withOtherSecret(key) })).status).toBe(
+        401,
+      );
+      const unknown = `fco_${'a'.repeat(12)}_${randomBytes(32).toString('base64url')}`;
+      expect((await api.request('GET', '/v1/admin/devices', { token: unknown })).status).toBe(401);
+
+      await prisma.apiKey.update({ where: { prefix: key.split('_')[1] }, data: { revokedAt: new Date() } });
+      expect((await api.request('GET', '/v1/admin/devices', { token: key })).status).toBe(401);
+    });
+
+    it('should stamp when the key was used', async () => {
+      const key = await api.operatorKey('viewer');
+      const before = Date.now();
+      expect((await api.request('GET', '/v1/admin/devices', { token: key })).status).toBe(200);
+      const stamped = await waitFor(
+        () => prisma.apiKey.findUniqueOrThrow({ where: { prefix: key.split('_')[1] } }),
+        (k) => k.lastUsedAt !== null,
+        { what: 'lastUsedAt' },
+      );
+      const after = Date.now();
+      expect(stamped.lastUsedAt!.getTime()).toBeGreaterThanOrEqual(before - 1000);
+      expect(stamped.lastUsedAt!.getTime()).toBeLessThanOrEqual(after + 1000);
+    });
+  });
+});
