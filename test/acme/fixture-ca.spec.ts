@@ -100,6 +100,23 @@ describe('AcmeClientCa against a scripted CA', () => {
       expect(new Set(nonces).size).toBe(nonces.length);
       expect(fixture.requests[0].headers['user-agent']).toBe('fleetcert node-acme-client/5.4');
     });
+
+    it('should ask newNonce with GET, which keeps the connection (Node drops it after a HEAD answer without Content-Length)', async () => {
+      const ca = newCa();
+      await ca.ensureAccount();
+      expect(fixture.requests.filter((r) => r.path === '/nonce').map((r) => r.method)).toEqual(['GET']);
+    });
+
+    it('should send signed requests with the headers acme-client sent through axios', async () => {
+      const ca = newCa();
+      await ca.ensureAccount();
+      const [registration] = fixture.requests.filter((r) => r.path === '/account');
+      expect(registration.headers).toMatchObject({
+        'content-type': 'application/jose+json',
+        accept: 'application/json, text/plain, */*',
+        'content-length': String(Buffer.byteLength(registration.body!)),
+      });
+    });
   });
 
   describe('createOrder', () => {
@@ -257,6 +274,43 @@ describe('AcmeClientCa against a scripted CA', () => {
       const order = await ca.waitForOrder(`${fixture.url}/order/1`, ['valid'], new Date(Date.now() + 5000));
       expect(order.certificate).toBe(`${fixture.url}/cert/1`);
       expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    });
+
+    it("should look at an answered challenge's authorization only after the CA's Retry-After", async () => {
+      const authorization = (status: string) => ({
+        status: 200,
+        body: { status, identifier: { type: 'dns', value: 'a.example.com' }, challenges: [] },
+      });
+      fixture.script('/chall/1', {
+        status: 200,
+        headers: { link: `<${fixture.url}/authz/1>;rel="up"`, 'retry-after': '1' },
+        body: {
+          type: 'dns-01',
+          url: `${fixture.url}/chall/1`,
+          token: 'tok_AAAAAAAAAAAAAAAAAAAAAA',
+          status: 'processing',
+        },
+      });
+      fixture.script('/authz/1', authorization('valid'));
+      const ca = newCa();
+      await ca.answerChallenge(`${fixture.url}/chall/1`);
+      const answeredAt = Date.now();
+      const valid = await ca.waitForAuthorization(`${fixture.url}/authz/1`, new Date(Date.now() + 5000));
+      expect(valid.status).toBe('valid');
+      const polls = fixture.requests.filter((r) => r.path === '/authz/1');
+      expect(polls).toHaveLength(1);
+      expect(polls[0].at - answeredAt).toBeGreaterThanOrEqual(950);
+    });
+
+    it('should look at once at an authorization it did not see answered', async () => {
+      fixture.script('/authz/1', {
+        status: 200,
+        body: { status: 'valid', identifier: { type: 'dns', value: 'a.example.com' }, challenges: [] },
+      });
+      const ca = newCa({ poll: { initialDelayMs: 2000, minRetryAfterMs: 0 } });
+      const started = Date.now();
+      await ca.waitForAuthorization(`${fixture.url}/authz/1`, new Date(Date.now() + 5000));
+      expect(Date.now() - started).toBeLessThan(1000);
     });
 
     it('should stop at the deadline with AcmeDeadlineError', async () => {

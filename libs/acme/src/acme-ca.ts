@@ -38,6 +38,8 @@ interface Session {
 // RFC 8555 §8.3: at least 128 bits of entropy, base64url.
 const TOKEN_RE = /^[A-Za-z0-9_-]{22,}$/;
 const PENDING_ORDER: readonly AcmeOrderStatus[] = ['pending', 'processing'];
+/** Bound of {@link AcmeClientCa#firstLookAt}: answers whose authorization is never waited for must not pile up. */
+const MAX_ANSWERED_AUTHORIZATIONS = 10_000;
 
 /**
  * {@link AcmeCa} over acme-client 5.4, used only for what it does well: JWS signing, EAB,
@@ -57,6 +59,17 @@ export class AcmeClientCa implements AcmeCa {
   #current?: Session;
   #directory?: { value: AcmeDirectory; fetchedAt: number };
   #directoryFetch?: Promise<AcmeDirectory>;
+  /**
+   * Authorization URL → when to look at it first, set by {@link answerChallenge}. Right
+   * after an answer the CA is still validating, so an immediate poll only costs a request
+   * (and CPU on both sides); the wait is the CA's `Retry-After`, else the first poll delay.
+   * Against Pebble 2.4 it also matters for liveness: an authorization POST-as-GET holds the
+   * authorization's write lock while it waits for the store's read lock, and newOrder
+   * holds the store's read lock while it read-locks every authorization, so with a store
+   * writer queued the two deadlock and Pebble stops answering for good; every authorization
+   * poll is a chance of that (the same family as letsencrypt/pebble#554).
+   */
+  readonly #firstLookAt = new Map<string, number>();
 
   constructor(options: AcmeCaOptions) {
     this.#options = resolveAcmeCaOptions(options);
@@ -130,10 +143,18 @@ export class AcmeClientCa implements AcmeCa {
     const challenge = await this.#call((client) =>
       client.completeChallenge({ url } as Parameters<acme.Client['completeChallenge']>[0]),
     );
+    const meta = responseMeta(challenge);
+    if (meta?.up) this.#rememberAnswer(meta.up, pollDelayMs(meta.retryAfter, 0, this.#options.poll));
     return toChallenge(challenge, url);
   }
 
   async waitForAuthorization(url: string, deadline: Date): Promise<AcmeAuthorization> {
+    const firstLookAt = this.#firstLookAt.get(url);
+    if (firstLookAt !== undefined) {
+      this.#firstLookAt.delete(url);
+      const wait = firstLookAt - Date.now();
+      if (wait > 0) await this.#pause(url, 'pending', deadline, wait);
+    }
     for (let attempt = 0; ; attempt++) {
       const { authorization, retryAfter } = await this.#fetchAuthorization(url);
       if (authorization.status === 'valid') return authorization;
@@ -304,6 +325,15 @@ export class AcmeClientCa implements AcmeCa {
       },
       { url: order.url },
     );
+  }
+
+  #rememberAnswer(authorizationUrl: string, delayMs: number): void {
+    this.#firstLookAt.delete(authorizationUrl);
+    this.#firstLookAt.set(authorizationUrl, Date.now() + delayMs);
+    // Oldest first (insertion order): an answer nobody waited for is forgotten eventually.
+    if (this.#firstLookAt.size > MAX_ANSWERED_AUTHORIZATIONS) {
+      this.#firstLookAt.delete(this.#firstLookAt.keys().next().value!);
+    }
   }
 
   async #pause(url: string, status: string, deadline: Date, delayMs: number): Promise<void> {

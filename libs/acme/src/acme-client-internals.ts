@@ -5,10 +5,14 @@ import type { Client } from 'acme-client';
 // (5.4.0) and each accessor checks the shape at run time, so an upgrade that changes them
 // fails loudly at the first call instead of misbehaving.
 
-/** `client.http` (HttpClient): every request goes through `request`; signed ones take a nonce from `getNonce`. */
+/**
+ * `client.http` (HttpClient): every request goes through `request`; signed ones take a nonce
+ * from `getNonce`; `getResourceUrl` reads the directory (cached by the client).
+ */
 export interface HttpClientInternals {
   request(url: string, method: string, opts?: Record<string, unknown>): Promise<AxiosLikeResponse>;
   getNonce(): Promise<string>;
+  getResourceUrl(resource: string): Promise<string>;
 }
 
 export interface AxiosLikeResponse {
@@ -23,9 +27,14 @@ interface AcmeApiInternals {
 
 export function httpClientOf(client: Client): HttpClientInternals {
   const http = (client as unknown as { http?: Partial<HttpClientInternals> }).http;
-  if (!http || typeof http.request !== 'function' || typeof http.getNonce !== 'function') {
+  if (
+    !http ||
+    typeof http.request !== 'function' ||
+    typeof http.getNonce !== 'function' ||
+    typeof http.getResourceUrl !== 'function'
+  ) {
     throw new Error(
-      'acme-client internals changed (expected client.http.request/getNonce): check the pinned version',
+      'acme-client internals changed (expected client.http.request/getNonce/getResourceUrl): check the pinned version',
     );
   }
   return http as HttpClientInternals;
