@@ -144,6 +144,38 @@ describe('Credential checks (device tokens, operator keys)', () => {
       expect(stamped.lastUsedAt!.getTime()).toBeGreaterThanOrEqual(before - 1000);
       expect(stamped.lastUsedAt!.getTime()).toBeLessThanOrEqual(after + 1000);
     });
+    it('should stamp only a token that authenticates, and at most once in five minutes', async () => {
+      const device = await newDevice();
+      const lastUsedAt = async () =>
+        (await prisma.deviceToken.findFirstOrThrow({ where: { deviceId: device.id } })).lastUsedAt;
+
+      // A wrong secret behind the prefix, a disabled device, a revoked token: no stamp.
+      expect((await api.request('GET', '/v1/device', { token: withOtherSecret(device.token) })).status).toBe(
+        401,
+      );
+      await prisma.device.update({ where: { id: device.id }, data: { status: 'disabled' } });
+      expect((await api.request('GET', '/v1/device', { token: device.token })).status).toBe(403);
+      await prisma.device.update({ where: { id: device.id }, data: { status: 'active' } });
+      await prisma.deviceToken.updateMany({
+        where: { deviceId: device.id },
+        data: { revokedAt: new Date() },
+      });
+      expect((await api.request('GET', '/v1/device', { token: device.token })).status).toBe(401);
+      expect(await lastUsedAt()).toBeNull();
+
+      // Within the interval the stored stamp stays; once older, the next request moves it.
+      await prisma.deviceToken.updateMany({ where: { deviceId: device.id }, data: { revokedAt: null } });
+      const recent = new Date(Date.now() - 60_000);
+      await prisma.deviceToken.updateMany({ where: { deviceId: device.id }, data: { lastUsedAt: recent } });
+      expect((await api.request('GET', '/v1/device', { token: device.token })).status).toBe(200);
+      expect(await lastUsedAt()).toEqual(recent);
+
+      const old = new Date(Date.now() - 6 * 60_000);
+      await prisma.deviceToken.updateMany({ where: { deviceId: device.id }, data: { lastUsedAt: old } });
+      const before = Date.now();
+      expect((await api.request('GET', '/v1/device', { token: device.token })).status).toBe(200);
+      expect((await lastUsedAt())!.getTime()).toBeGreaterThanOrEqual(before - 1000);
+    });
   });
 
   describe('operator keys', () => {

@@ -305,6 +305,12 @@ describe('CertificateRequestRepository (submission statements)', () => {
       expect(await prisma.certificateRequest.count({ where: { deviceId } })).toBe(0);
     });
 
+    it('should refuse a device id that is not a UUID before taking a connection (it is sent as a literal)', () => {
+      expect(() =>
+        requests.withDeviceLocked("x', 0)); DROP TABLE devices; --", async () => 'ran', { maxWaitMs: 200 }),
+      ).toThrow(TypeError);
+    });
+
     it('should give up with PoolWaitTimeoutError when no connection frees in time, and still work after', async () => {
       const held = await Promise.all([pool.connect(), pool.connect(), pool.connect()]);
       try {

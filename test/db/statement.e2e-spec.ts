@@ -51,6 +51,25 @@ describe('prepared statements on the shared pool', () => {
     expect(await queryOne(pool, fleetByName, ['dropped'])).toBeUndefined();
   });
 
+  it('should run beginWith inside the transaction it opens', async () => {
+    const early =
+      "INSERT INTO fleets (id, name, zone, \"updatedAt\") VALUES (gen_random_uuid(), 'early', 'e.example.test', now())";
+    await expect(
+      inTransaction(
+        pool,
+        async (client) => {
+          // What beginWith wrote is visible inside the transaction...
+          expect(await queryOne(client, fleetByName, ['early'])).toBeDefined();
+          throw new Error('changed my mind');
+        },
+        { beginWith: early },
+      ),
+    ).rejects.toThrow('changed my mind');
+
+    // ...and rolled back with it.
+    expect(await queryOne(pool, fleetByName, ['early'])).toBeUndefined();
+  });
+
   it('should refuse one name declared with two texts', () => {
     expect(() => statement('test.fleetByName', 'SELECT 1')).toThrow(/declared twice/);
     expect(statement('test.fleetByName', fleetByName.text)).toEqual(fleetByName);

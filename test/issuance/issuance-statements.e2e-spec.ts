@@ -7,7 +7,9 @@ import {
   createPgPool,
   createPrismaClientOnPool,
   PrismaClient,
+  RateLimitRepository,
 } from '@fleetcert/db';
+import { bucketId, LETS_ENCRYPT } from '@fleetcert/ratelimit';
 import { isolatedDatabase } from '../support/isolated-database';
 
 const ZONE = 'statements.fleet.test';
@@ -118,6 +120,7 @@ describe('Issuance statements', () => {
 
       expect(attempt).toEqual({
         started: true,
+        issuedSince: false,
         request: expect.objectContaining({
           id: r.id,
           deviceId: d.id,
@@ -185,6 +188,23 @@ describe('Issuance statements', () => {
       expect(attempt!.request.leftoverDns01).toEqual(expect.arrayContaining([presented, pending]));
       expect(attempt!.request.leftoverDns01).toHaveLength(2);
       expect(await requests.beginAttempt('00000000-0000-4000-8000-000000000000', new Date())).toBeNull();
+    });
+
+    it('should tell whether its identifier set was issued since a moment, when asked', async () => {
+      const d = await device();
+      await certificates.storeIssued(issued((await request(d.id, d.hostname)).id), new Date());
+      const other = await device();
+      const [r, ofOther] = await Promise.all([request(d.id, d.hostname), request(other.id, other.hostname)]);
+      // issued() has notBefore 2026-11-22T06:59:59.000Z.
+      const issuedSince = (id: string, since: string | null) =>
+        requests
+          .beginAttempt(id, new Date(), since === null ? null : new Date(since))
+          .then((a) => a!.issuedSince);
+
+      expect(await issuedSince(r.id, '2026-11-22T06:59:59.000Z')).toBe(true);
+      expect(await issuedSince(r.id, '2026-11-22T07:00:00.000Z')).toBe(false);
+      expect(await issuedSince(r.id, null)).toBe(false);
+      expect(await issuedSince(ofOther.id, '2000-01-01T00:00:00.000Z')).toBe(false);
     });
   });
 
@@ -293,18 +313,23 @@ describe('Issuance statements', () => {
       });
     });
 
-    it('should tell whether an identifier set was issued since a moment', async () => {
+    it('should refill the rate-limit buckets it is given, and only those', async () => {
+      const rateLimits = new RateLimitRepository(prisma, pool);
+      const consecutive = LETS_ENCRYPT.limits.consecutiveAuthorizationFailuresPerIdentifier!;
       const d = await device();
+      const spend = (key: string) => ({ limit: consecutive, key, cost: 1, check: false, spend: true });
+      const refs = ['a', 'b', 'c'].map((k) => ({ limit: consecutive.name, key: `${k}.${d.hostname}` }));
+      for (const ref of refs) await rateLimits.apply('acme-test', [spend(ref.key)]);
+      await rateLimits.apply('other-account', [spend(refs[0].key)]);
       const r = await request(d.id, d.hostname);
-      await certificates.storeIssued(issued(r.id), new Date());
 
-      expect(
-        await certificates.anyIssuedSince(`dns:${d.hostname}`, new Date('2026-11-22T06:59:59.000Z')),
-      ).toBe(true);
-      expect(
-        await certificates.anyIssuedSince(`dns:${d.hostname}`, new Date('2026-11-22T07:00:00.000Z')),
-      ).toBe(false);
-      expect(await certificates.anyIssuedSince('dns:nothing.example', new Date(0))).toBe(false);
+      await certificates.storeIssued(issued(r.id), new Date(), {
+        scope: 'acme-test',
+        buckets: refs.slice(0, 2),
+      });
+
+      expect([...(await rateLimits.tats('acme-test', refs)).keys()]).toEqual([bucketId(refs[2])]);
+      expect((await rateLimits.tats('other-account', refs)).size).toBe(1);
     });
   });
 });

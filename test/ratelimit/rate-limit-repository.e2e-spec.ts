@@ -142,15 +142,6 @@ describe('RateLimitRepository against Postgres', () => {
     expect((await repo.apply(scope, [spend(orders, 'account')])).availableAt).toBe(refused.availableAt);
   });
 
-  it('should refill a reset bucket completely', async () => {
-    const consecutive = LETS_ENCRYPT.limits.consecutiveAuthorizationFailuresPerIdentifier!;
-    await repo.apply(scope, [spend(consecutive, 'a.example.com', false)]);
-    const ref = { limit: consecutive.name, key: 'a.example.com' };
-    expect((await repo.tats(scope, [ref])).size).toBe(1);
-    await repo.reset(scope, [ref]);
-    expect((await repo.tats(scope, [ref])).size).toBe(0);
-  });
-
   it('should list buckets that are not full, least headroom first, page by page', async () => {
     const exactSet = perPeriod('certificatesPerExactSet', 5, 7 * 24 * HOUR);
     for (let i = 0; i < 5; i++) {

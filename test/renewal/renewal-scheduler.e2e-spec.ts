@@ -1,9 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { Queue } from 'bullmq';
+import type { Pool } from 'pg';
 import { AcmeClientCa } from '@fleetcert/acme';
 import { AppConfig } from '@fleetcert/config';
-import { Certificate, createPrismaClient, PrismaClient, RenewalRepository } from '@fleetcert/db';
+import {
+  Certificate,
+  createPgPool,
+  createPrismaClientOnPool,
+  PrismaClient,
+  RenewalRepository,
+  schemaOf,
+} from '@fleetcert/db';
 import { Metrics } from '@fleetcert/observability';
 import { identifierSetKey, parseCertificateChain, parseCsr } from '@fleetcert/pki';
 import { createRedisConnection, ISSUANCE_QUEUE, issueJobOptions } from '@fleetcert/queue';
@@ -27,6 +35,7 @@ const ZONE = 'sched.fleet.test';
 describe('RenewalService (renewal scheduler pass)', () => {
   let db: Awaited<ReturnType<typeof isolatedDatabase>>;
   let prisma: PrismaClient;
+  let pool: Pool;
   let fixture: IssuingFixtureCa;
   let ca: AcmeClientCa;
   let queue: Queue;
@@ -35,12 +44,18 @@ describe('RenewalService (renewal scheduler pass)', () => {
   let fleetId: string;
   const extraClients: PrismaClient[] = [];
 
+  /** A pool of its own and the Prisma client on it, as a worker process has (`DbModule`). */
+  function connect(poolSize: number): { pool: Pool; prisma: PrismaClient } {
+    const own = createPgPool(db.url, { poolSize });
+    return { pool: own, prisma: createPrismaClientOnPool(own, schemaOf(db.url), { ownsPool: true }) };
+  }
+
   beforeAll(async () => {
     // The service logs each renewal; the assertions say what matters.
     Logger.overrideLogger(false);
     // A database of its own: a pass works on every certificate it holds.
     db = await isolatedDatabase('renewal_pass');
-    prisma = createPrismaClient(db.url, { poolSize: 4 });
+    ({ pool, prisma } = connect(4));
     fixture = new IssuingFixtureCa();
     await fixture.start();
     ca = new AcmeClientCa({
@@ -85,8 +100,13 @@ describe('RenewalService (renewal scheduler pass)', () => {
     });
   }
 
-  function service(overrides: Record<string, string> = {}, client = prisma, acme = ca): RenewalService {
-    return new RenewalService(new RenewalRepository(client), acme, settings(overrides), new Metrics('test'));
+  function service(
+    overrides: Record<string, string> = {},
+    conn = { pool, prisma },
+    acme = ca,
+  ): RenewalService {
+    const renewals = new RenewalRepository(conn.prisma, conn.pool);
+    return new RenewalService(renewals, acme, settings(overrides), new Metrics('test'));
   }
 
   /** A device with a certificate the fixture CA really issued for its hostname. */
@@ -148,6 +168,35 @@ describe('RenewalService (renewal scheduler pass)', () => {
     );
 
   const reload = (id: string) => prisma.certificate.findUniqueOrThrow({ where: { id } });
+
+  it('should store only the schedule fields it is given, and clear renewAt only when told to', async () => {
+    const { cert } = await deviceWithCertificate();
+    const renewals = new RenewalRepository(prisma, pool);
+    const base = Date.now() + DAY;
+    const at = (ms: number) => new Date(base + ms);
+
+    await renewals.schedule(cert.id, { nextCheckAt: at(123) });
+    expect(await reload(cert.id)).toMatchObject({
+      nextCheckAt: at(123),
+      renewalStart: cert.renewalStart,
+      renewalEnd: cert.renewalEnd,
+      renewAt: cert.renewAt,
+      ariCheckedAt: cert.ariCheckedAt,
+    });
+
+    const full = {
+      renewalStart: at(1),
+      renewalEnd: at(2),
+      renewAt: at(3),
+      ariCheckedAt: at(4),
+      nextCheckAt: at(5),
+    };
+    await renewals.schedule(cert.id, full);
+    expect(await reload(cert.id)).toMatchObject(full);
+
+    await renewals.schedule(cert.id, { renewAt: null, nextCheckAt: null });
+    expect(await reload(cert.id)).toMatchObject({ ...full, renewAt: null, nextCheckAt: null });
+  });
 
   it("should poll renewalInfo for the RFC 9773 certID, renew inside the CA's window and poll again at Retry-After", async () => {
     const { cert } = await deviceWithCertificate();
@@ -281,9 +330,9 @@ describe('RenewalService (renewal scheduler pass)', () => {
     });
     try {
       const passes = Array.from({ length: 4 }, () => {
-        const client = createPrismaClient(db.url, { poolSize: 3 });
-        extraClients.push(client);
-        return service({}, client, plainCa).runPass(enqueuer);
+        const conn = connect(3);
+        extraClients.push(conn.prisma);
+        return service({}, conn, plainCa).runPass(enqueuer);
       });
       const results = await Promise.all(passes);
       const perCertificate = await prisma.$queryRaw<{ id: string; n: number }[]>`

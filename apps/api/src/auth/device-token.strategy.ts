@@ -1,17 +1,16 @@
-import { ForbiddenException, Injectable, Logger } from '@nestjs/common';
+import { ForbiddenException, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import { parseToken, tokenMatches, TOKEN_KINDS } from '@fleetcert/auth';
+import { hashToken, parseToken, tokenMatches, TOKEN_KINDS } from '@fleetcert/auth';
 import { DeviceRepository } from '@fleetcert/db';
 import { HeaderBearerStrategy } from './header-bearer.strategy';
 import type { DevicePrincipal } from './principal';
-import { UsageStamp } from './usage-stamp';
+
+/** A token's `lastUsedAt` is written at most this often: authentication stays one statement. */
+const USAGE_STAMP_INTERVAL_MS = 5 * 60_000;
 
 /** `Authorization: Bearer fcd_…` → the one device the token belongs to. */
 @Injectable()
 export class DeviceTokenStrategy extends PassportStrategy(HeaderBearerStrategy, 'device') {
-  private readonly logger = new Logger(DeviceTokenStrategy.name);
-  private readonly usage = new UsageStamp();
-
   constructor(private readonly devices: DeviceRepository) {
     super();
   }
@@ -19,14 +18,16 @@ export class DeviceTokenStrategy extends PassportStrategy(HeaderBearerStrategy, 
   async validate(token: string): Promise<DevicePrincipal | false> {
     const parsed = parseToken(token, TOKEN_KINDS.device);
     if (!parsed) return false;
-    const row = await this.devices.getTokenByPrefix(parsed.prefix);
+    // The read also stamps the token's use when it is due, in the same round trip, and only
+    // for a token that authenticates (the statement checks what the lines below check).
+    const now = new Date();
+    const row = await this.devices.getTokenByPrefixStampingUse(parsed.prefix, {
+      hash: hashToken(parsed.token),
+      now,
+      stampBefore: new Date(now.getTime() - USAGE_STAMP_INTERVAL_MS),
+    });
     if (!row || row.revokedAt || !tokenMatches(parsed.token, row.hash)) return false;
     if (row.device.status !== 'active') throw new ForbiddenException('This device is disabled');
-    if (this.usage.due(row.id, row.lastUsedAt)) {
-      this.devices
-        .touchToken(row.id, new Date())
-        .catch((err) => this.logger.warn({ err }, 'could not stamp token use'));
-    }
     return { kind: 'device', device: row.device };
   }
 }

@@ -28,8 +28,11 @@ import { Dns01Solver } from './dns01-solver';
 import { Http01Solver } from './http01-solver';
 import { IssuanceOutcome, RetryableIssuanceError } from './issuance-outcome';
 import { RateLimitDeferral } from './rate-limit-deferral.error';
-import { RateLimitGate } from './rate-limit-gate';
+import { GatedRequest, RateLimitGate } from './rate-limit-gate';
 import { RenewalPlanner } from '../renewal/renewal-planner';
+
+/** A request taken up for an attempt, with what the rate-limit gate needs read along with it. */
+type Work = RequestForWork & GatedRequest;
 
 /**
  * Runs one attempt at a certificate request: resume or create the ACME order (its URL is
@@ -57,10 +60,12 @@ export class IssueCertificateService {
 
   async run(requestId: string, isLastAttempt: boolean): Promise<IssuanceOutcome> {
     const started = Date.now();
-    // Read and, when it may start, marked processing in one statement.
-    const attempt = await this.requests.beginAttempt(requestId, new Date(started));
+    // Read (with what the rate-limit gate asks of past certificates) and, when it may start,
+    // marked processing in one statement.
+    const now = new Date(started);
+    const attempt = await this.requests.beginAttempt(requestId, now, this.gate.renewalLookbackStart(now));
     if (!attempt) return { kind: 'done' };
-    const { request } = attempt;
+    const request: Work = { ...attempt.request, issuedWithinLookback: attempt.issuedSince };
     if (!attempt.started) {
       if (request.status === 'valid' || request.status === 'failed') return { kind: 'done' };
       if (request.device.status !== 'active') {
@@ -79,7 +84,6 @@ export class IssueCertificateService {
       await this.sweepLeftovers(request);
       const order = await this.issue(request);
       await this.store(request, order);
-      await this.gate.recordSuccess(request);
       this.metrics.orderDuration.observe(
         { challenge: request.challengeType === 'http_01' ? 'http-01' : 'dns-01' },
         (Date.now() - started) / 1000,
@@ -91,7 +95,7 @@ export class IssueCertificateService {
     }
   }
 
-  private async issue(request: RequestForWork): Promise<AcmeOrder> {
+  private async issue(request: Work): Promise<AcmeOrder> {
     await this.ca.ensureAccount();
     const deadline = new Date(Date.now() + this.config.acme.orderTimeoutMs);
     let order = await this.resumeOrCreateOrder(request);
@@ -120,7 +124,7 @@ export class IssueCertificateService {
    * One authorization, by the kind of identifier it is for: DNS names by dns-01 in the
    * fleet zone, IP addresses by http-01 (the only way a CA validates an address).
    */
-  private async solve(request: RequestForWork, authorizationUrl: string, deadline: Date): Promise<void> {
+  private async solve(request: Work, authorizationUrl: string, deadline: Date): Promise<void> {
     const authz = await this.ca.getAuthorization(authorizationUrl);
     if (authz.identifier.type === 'ip') {
       await this.http01.solve(request.id, request.http01Mode ?? 'proxy', authz, deadline);
@@ -129,7 +133,7 @@ export class IssueCertificateService {
     }
   }
 
-  private async resumeOrCreateOrder(request: RequestForWork): Promise<AcmeOrder> {
+  private async resumeOrCreateOrder(request: Work): Promise<AcmeOrder> {
     if (request.orderUrl) {
       try {
         const order = await this.ca.getOrder(request.orderUrl);
@@ -160,12 +164,13 @@ export class IssueCertificateService {
     return order;
   }
 
-  private async store(request: RequestForWork, order: AcmeOrder): Promise<void> {
+  private async store(request: Work, order: AcmeOrder): Promise<void> {
     const pem = await this.ca.downloadCertificate(order);
     const cert = parseCertificateChain(pem);
     const plan = await this.renewal.planNew(cert.notBefore, cert.notAfter);
     const now = Date.now();
-    // The certificate, its succession and the request's new status: one atomic statement.
+    // The certificate, its succession, the request's new status and the refilled
+    // consecutive-failure buckets: one atomic statement.
     await this.certificates.storeIssued(
       {
         requestId: request.id,
@@ -179,6 +184,7 @@ export class IssueCertificateService {
         revokeSupersededAt: this.renewal.revokeSupersededAt(now),
       },
       new Date(now),
+      this.gate.successRefill(request),
     );
     this.logger.log(
       { requestId: request.id, serial: cert.serialHex, notAfter: cert.notAfter },
@@ -186,11 +192,7 @@ export class IssueCertificateService {
     );
   }
 
-  private async handleError(
-    request: RequestForWork,
-    err: unknown,
-    isLastAttempt: boolean,
-  ): Promise<IssuanceOutcome> {
+  private async handleError(request: Work, err: unknown, isLastAttempt: boolean): Promise<IssuanceOutcome> {
     const verdict = classify(err);
     if (!(err instanceof RateLimitDeferral)) this.metrics.acmeErrors.inc({ type: shortType(verdict.type) });
     this.logger.warn(
@@ -225,7 +227,7 @@ export class IssueCertificateService {
     throw new RetryableIssuanceError(verdict.type, verdict.detail);
   }
 
-  private async fail(request: RequestForWork, verdict: AcmeErrorClassification): Promise<void> {
+  private async fail(request: Work, verdict: AcmeErrorClassification): Promise<void> {
     await this.requests.update(request.id, {
       status: 'failed',
       completedAt: new Date(),
@@ -236,7 +238,7 @@ export class IssueCertificateService {
   }
 
   /** TXT records of an earlier attempt that died between presenting and cleaning up. */
-  private async sweepLeftovers(request: RequestForWork): Promise<void> {
+  private async sweepLeftovers(request: Work): Promise<void> {
     for (const c of request.leftoverDns01) await this.dns01.cleanUp(c);
   }
 }

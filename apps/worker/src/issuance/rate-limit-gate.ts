@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AcmeCa, AcmeProblemError } from '@fleetcert/acme';
 import { ACME_CA } from '@fleetcert/adapters';
 import { APP_CONFIG, AppConfig } from '@fleetcert/config';
-import { Certificate, CertificateRepository, RateLimitRepository } from '@fleetcert/db';
+import { BucketsToRefill, Certificate, CertificateRepository, RateLimitRepository } from '@fleetcert/db';
 import { Metrics } from '@fleetcert/observability';
 import {
   authorizationFailureTransactions,
@@ -25,6 +25,11 @@ export interface GatedRequest {
   identifierSet: string;
   replacesCertificateId: string | null;
   ariReplaces: string | null;
+  /**
+   * Whether a certificate for its identifier set was issued within the CA's renewal
+   * look-back, read with the request (see {@link RateLimitGate.renewalLookbackStart}).
+   */
+  issuedWithinLookback: boolean;
 }
 
 /** The shortest deferral (see {@link RateLimitGate.beforeNewOrder}). */
@@ -43,9 +48,9 @@ const NOT_VALIDATION_FAILURES = new Set([
 /**
  * Keeps fleetcert under the CA's rate limits: before a new order it checks and spends
  * every applicable bucket at once, applying the CA's exemptions; it records failed
- * validations, refills the consecutive-failure count on success, and empties the bucket a
- * `rateLimited` answer names until its `Retry-After`. Buckets are per ACME account (the
- * directory URL: one account per directory).
+ * validations, names the consecutive-failure buckets a success refills, and empties the
+ * bucket a `rateLimited` answer names until its `Retry-After`. Buckets are per ACME account
+ * (the directory URL: one account per directory).
  */
 @Injectable()
 export class RateLimitGate {
@@ -62,6 +67,17 @@ export class RateLimitGate {
   ) {
     this.scope = config.acme.directoryUrl;
     this.limits = resolveRateLimits(config.rateLimits, config.acme.directoryUrl);
+  }
+
+  /**
+   * The start of the CA's renewal look-back for an attempt starting `now`, to read with the
+   * request (`CertificateRequestRepository.beginAttempt`); null when no limit is exempt for
+   * renewals. Read at the start of the attempt, not at the order: seconds against a
+   * look-back of months.
+   */
+  renewalLookbackStart(now: Date): Date | null {
+    if (this.limits.renewalExempt.length === 0) return null;
+    return new Date(now.getTime() - this.limits.renewalLookbackMs);
   }
 
   /**
@@ -135,10 +151,12 @@ export class RateLimitGate {
       .catch((err) => this.warn(request, 'record failures', err));
   }
 
-  /** Every identifier validated: their consecutive-failure counts start again. Never throws. */
-  async recordSuccess(request: GatedRequest): Promise<void> {
-    const resets = successResets(this.limits, request.identifiers as Identifier[]);
-    await this.buckets.reset(this.scope, resets).catch((err) => this.warn(request, 'reset failures', err));
+  /**
+   * The buckets an issuance refills: every identifier validated, so their consecutive-failure
+   * counts start again. Written with the certificate (`CertificateRepository.storeIssued`).
+   */
+  successRefill(request: GatedRequest): BucketsToRefill {
+    return { scope: this.scope, buckets: successResets(this.limits, request.identifiers as Identifier[]) };
   }
 
   /**
@@ -185,8 +203,7 @@ export class RateLimitGate {
       if (replaced && isInsideAriWindow(replaced, identifiers, new Date())) return 'ari';
     }
     if (this.limits.renewalExempt.length === 0) return 'none';
-    const since = new Date(Date.now() - this.limits.renewalLookbackMs);
-    return (await this.certificates.anyIssuedSince(request.identifierSet, since)) ? 'renewal' : 'none';
+    return request.issuedWithinLookback ? 'renewal' : 'none';
   }
 }
 

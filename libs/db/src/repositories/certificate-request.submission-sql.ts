@@ -57,15 +57,19 @@ export function requestWithCertificateOf(row: RequestRow): RequestWithCertificat
   };
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /**
  * Serialises submissions per device until the transaction ends: two identical submissions
  * arriving together cannot both create a request. Its own statement, not part of the reads
  * after it: a statement's snapshot is taken when it starts, before it waits for the lock.
+ * Sent with BEGIN in one simple query (`beginWith`), which takes no parameters: the device
+ * id is a literal, checked to be a UUID first.
  */
-export const LOCK_DEVICE = statement(
-  'certificateRequests.lockDevice',
-  'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))',
-);
+export function lockDeviceSql(deviceId: string): string {
+  if (!UUID.test(deviceId)) throw new TypeError(`not a device id: ${JSON.stringify(deviceId)}`);
+  return `SELECT pg_advisory_xact_lock(hashtextextended('${deviceId}', 0))`;
+}
 
 /** What {@link SUBMISSION_STATE} finds; ids are null where nothing matches. */
 export interface SubmissionStateRow {

@@ -1,10 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
-import type { Certificate, Prisma, PrismaClient } from '../generated/client';
+import type { Certificate, PrismaClient } from '../generated/client';
 import { queryOne, statement } from '../sql/statement';
 import { utcParam } from '../sql/utc-param';
 import { PG_POOL, PRISMA } from '../tokens';
-import type { Db } from './audit.repository';
 
 /** A certificate the CA issued for a request, with its first renewal plan. */
 export interface IssuedCertificate {
@@ -23,16 +22,21 @@ export interface IssuedCertificate {
   revokeSupersededAt: Date | null;
 }
 
+/**
+ * Rate-limit buckets (see `RateLimitRepository`) that an issuance refills: every identifier
+ * validated, so its consecutive-failure count starts again.
+ */
+export interface BucketsToRefill {
+  scope: string;
+  buckets: readonly { limit: string; key: string }[];
+}
+
 @Injectable()
 export class CertificateRepository {
   constructor(
     @Inject(PRISMA) private readonly prisma: PrismaClient,
     @Inject(PG_POOL) private readonly pool: Pool,
   ) {}
-
-  create(data: Prisma.CertificateUncheckedCreateInput, tx: Db = this.prisma): Promise<Certificate> {
-    return tx.certificate.create({ data });
-  }
 
   /**
    * Stores an issued certificate and finishes its request, atomically (one statement):
@@ -42,11 +46,12 @@ export class CertificateRepository {
    *   one from a newer request exists (the device rotated its key meanwhile), the new one is
    *   stored already superseded by that. Superseded certificates stop renewing, and are
    *   revoked at `revokeSupersededAt` when set;
-   * - the request: `valid`, completed now, its last error and deferral cleared.
+   * - the request: `valid`, completed now, its last error and deferral cleared;
+   * - the `refill` buckets refilled (their rows deleted: a missing row is a full bucket).
    *
    * @returns the new certificate's id
    */
-  async storeIssued(cert: IssuedCertificate, now: Date): Promise<string> {
+  async storeIssued(cert: IssuedCertificate, now: Date, refill?: BucketsToRefill): Promise<string> {
     const row = await queryOne<{ id: string }>(this.pool, STORE_ISSUED, [
       cert.requestId,
       cert.serial,
@@ -61,24 +66,16 @@ export class CertificateRepository {
       cert.nextCheckAt,
       cert.revokeSupersededAt,
       now,
+      refill?.scope ?? null,
+      refill?.buckets.map((b) => b.limit) ?? [],
+      refill?.buckets.map((b) => b.key) ?? [],
     ]);
     if (!row) throw new Error(`certificate request ${cert.requestId} does not exist`);
     return row.id;
   }
 
-  /** Whether any certificate for exactly this identifier set was issued since `since` (the CA's renewal test). */
-  async anyIssuedSince(identifierSet: string, since: Date): Promise<boolean> {
-    const row = await queryOne<{ found: boolean }>(this.pool, ANY_ISSUED_SINCE, [identifierSet, since]);
-    return row!.found;
-  }
-
   getById(id: string): Promise<Certificate | null> {
     return this.prisma.certificate.findUnique({ where: { id } });
-  }
-
-  /** Certificates of the device whose key is `publicKeySha256` (privacy guard: no key reuse across kinds). */
-  findByPublicKey(deviceId: string, publicKeySha256: string): Promise<Certificate[]> {
-    return this.prisma.certificate.findMany({ where: { deviceId, publicKeySha256 } });
   }
 }
 
@@ -125,12 +122,9 @@ const STORE_ISSUED = statement(
      UPDATE certificate_requests
         SET status = 'valid', "completedAt" = ${utcParam(13)}, "errorType" = NULL, "errorDetail" = NULL,
             "deferredUntil" = NULL, "updatedAt" = ${utcParam(13)}
-      WHERE id = $1::uuid)
+      WHERE id = $1::uuid),
+   refilled AS (
+     DELETE FROM rate_limit_buckets
+      WHERE scope = $14 AND ("limitName", key) IN (SELECT * FROM unnest($15::text[], $16::text[])))
    SELECT id::text AS id FROM created`,
-);
-
-const ANY_ISSUED_SINCE = statement(
-  'certificates.anyIssuedSince',
-  `SELECT EXISTS (SELECT 1 FROM certificates
-                   WHERE "identifierSet" = $1 AND "notBefore" >= ${utcParam(2)}) AS found`,
 );

@@ -56,10 +56,6 @@ export class ChallengeRepository {
     return row;
   }
 
-  listForRequest(requestId: string): Promise<Challenge[]> {
-    return this.prisma.challenge.findMany({ where: { requestId } });
-  }
-
   /** The http-01 challenge a public token belongs to, while it is being solved; null otherwise. */
   findServableHttp01(token: string): Promise<Challenge | null> {
     return this.prisma.challenge.findFirst({

@@ -65,6 +65,25 @@ export class DeviceRepository {
     return row ? toTokenWithDevice(row) : null;
   }
 
+  /**
+   * {@link getTokenByPrefix} that also stamps the token's last use, in the same statement:
+   * only a token that authenticates (its hash is `hash`, not revoked, device active) and
+   * whose stored last use is older than `stampBefore` is set to `now`. The row returned is
+   * as it was before the stamp. One round trip where a read and a separate UPDATE took two.
+   */
+  async getTokenByPrefixStampingUse(
+    prefix: string,
+    stamp: { hash: Buffer; now: Date; stampBefore: Date },
+  ): Promise<DeviceTokenWithDevice | null> {
+    const row = await queryOne<TokenWithDeviceRow>(this.pool, TOKEN_BY_PREFIX_STAMPING_USE, [
+      prefix,
+      stamp.hash,
+      stamp.now,
+      stamp.stampBefore,
+    ]);
+    return row ? toTokenWithDevice(row) : null;
+  }
+
   /** Inserts devices and their first tokens in two statements, inside the caller's transaction. */
   async createMany(devices: NewDevice[], tx: Db): Promise<Device[]> {
     const created = await tx.device.createManyAndReturn({
@@ -225,14 +244,39 @@ interface TokenWithDeviceRow {
   fleetUpdatedAt: Date;
 }
 
-const TOKEN_BY_PREFIX = statement(
-  'devices.tokenByPrefix',
-  `SELECT t.id, t."deviceId", t.prefix, t.hash, t."createdAt", t."lastUsedAt", t."revokedAt",
+const TOKEN_WITH_DEVICE_COLUMNS = `t.id, t."deviceId", t.prefix, t.hash, t."createdAt", t."lastUsedAt", t."revokedAt",
           d."fleetId", d.identifier, d.label, d.hostname, d.labels, d.status, d.ipv4, d.ipv6,
           d."addressesUpdatedAt", d."disabledAt", d."createdAt" AS "deviceCreatedAt",
           d."updatedAt" AS "deviceUpdatedAt",
           f.name AS "fleetName", f.zone, f.privacy, f."allowMixedIdentifiers", f."defaultProfile",
-          f."createdAt" AS "fleetCreatedAt", f."updatedAt" AS "fleetUpdatedAt"
+          f."createdAt" AS "fleetCreatedAt", f."updatedAt" AS "fleetUpdatedAt"`;
+
+/**
+ * $1 prefix, $2 the presented token's hash, $3 now, $4 stamp only a last use before this.
+ * The UPDATE sees the same snapshot as the SELECT, and its own row lock re-checks the
+ * last use: two requests at once stamp once.
+ */
+const TOKEN_BY_PREFIX_STAMPING_USE = statement(
+  'devices.tokenByPrefixStampingUse',
+  `WITH found AS (
+     SELECT ${TOKEN_WITH_DEVICE_COLUMNS}
+       FROM device_tokens t
+       JOIN devices d ON d.id = t."deviceId"
+       JOIN fleets f ON f.id = d."fleetId"
+      WHERE t.prefix = $1
+   ), stamped AS (
+     UPDATE device_tokens t SET "lastUsedAt" = ${utcParam(3)}
+       FROM found
+      WHERE t.id = found.id AND found.hash = $2::bytea AND found."revokedAt" IS NULL
+        AND found.status = 'active'
+        AND (t."lastUsedAt" IS NULL OR t."lastUsedAt" < ${utcParam(4)})
+   )
+   SELECT * FROM found`,
+);
+
+const TOKEN_BY_PREFIX = statement(
+  'devices.tokenByPrefix',
+  `SELECT ${TOKEN_WITH_DEVICE_COLUMNS}
      FROM device_tokens t
      JOIN devices d ON d.id = t."deviceId"
      JOIN fleets f ON f.id = d."fleetId"

@@ -107,13 +107,6 @@ const WRITE_TATS = statement(
     WHERE b.scope = $1 AND b."limitName" = v.l AND b.key = v.k`,
 );
 
-/** Refills buckets completely by deleting their rows (a missing row is a full bucket). */
-const RESET = statement(
-  'rateLimit.reset',
-  `DELETE FROM rate_limit_buckets
-    WHERE scope = $1 AND ("limitName", key) IN (SELECT * FROM unnest($2::text[], $3::text[]))`,
-);
-
 /** Any id: the first page's cursor is `(infinity, ·)`, so the id never decides. */
 const ANY_ID = '00000000-0000-0000-0000-000000000000';
 
@@ -212,12 +205,6 @@ export class RateLimitRepository {
        WHERE b.scope = ${scope} AND b."limitName" = v.l AND b.key = v.k`;
   }
 
-  /** Refills buckets completely (a successful validation restarts the consecutive-failure count). */
-  async reset(scope: string, refs: readonly BucketRef[]): Promise<void> {
-    if (refs.length === 0) return;
-    await query(this.pool, RESET, [scope, refs.map((r) => r.limit), refs.map((r) => r.key)]);
-  }
-
   /** The TATs of some buckets (absent: full), without locking. */
   async tats(scope: string, refs: readonly BucketRef[]): Promise<Map<string, number>> {
     if (refs.length === 0) return new Map();
@@ -245,14 +232,6 @@ export class RateLimitRepository {
       page.size,
       page.limit ?? null,
     ]);
-  }
-
-  /** Every scope that has buckets (one per ACME account the installation has used). */
-  async scopes(): Promise<string[]> {
-    const rows = await this.prisma.$queryRaw<
-      { scope: string }[]
-    >`SELECT DISTINCT scope FROM rate_limit_buckets`;
-    return rows.map((r) => r.scope);
   }
 
   /**

@@ -1,8 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { Pool } from 'pg';
 import type { Certificate, DeviceStatus, PrismaClient, RequestStatus } from '../generated/client';
-import { PRISMA } from '../tokens';
+import { inTransaction, query, queryOne, statement } from '../sql/statement';
+import { utcParam } from '../sql/utc-param';
+import { PG_POOL, PRISMA } from '../tokens';
 import type { Db } from './audit.repository';
-import { OPEN_STATUSES } from './certificate-request.repository';
+import { lockDeviceSql } from './certificate-request.submission-sql';
 
 /** A certificate the renewal scheduler has claimed, with what it needs to decide. */
 export interface DueCertificate {
@@ -46,6 +49,84 @@ export interface RenewalSchedule {
   nextCheckAt: Date | null;
 }
 
+// The pass's statements, prepared (`sql/statement.ts`): at 100,000 devices a pass with 1%
+// due runs `schedule` and `createRenewal` about a thousand times each, and Prisma's query
+// compilation cost more Node CPU than everything else in the pass.
+
+/** Claims a batch: $1 now, $2 lease end, $3 batch size. */
+const CLAIM_DUE = statement(
+  'renewal_claim_due',
+  `UPDATE certificates c
+      SET "nextCheckAt" = ${utcParam(2)}
+     FROM devices d
+    WHERE d.id = c."deviceId"
+      AND c.id IN (SELECT id FROM certificates
+                    WHERE "nextCheckAt" <= ${utcParam(1)}
+                    ORDER BY "nextCheckAt"
+                    LIMIT $3
+                    FOR UPDATE SKIP LOCKED)
+   RETURNING c.id::text AS id, c."requestId"::text AS "requestId", c."deviceId"::text AS "deviceId",
+             d.status::text AS "deviceStatus", d.hostname AS "deviceHostname", d.ipv4 AS "deviceIpv4",
+             d.ipv6 AS "deviceIpv6", c."identifierSet", c."chainPem", c."ariCertId",
+             c."notBefore", c."notAfter", c."renewalStart", c."renewalEnd", c."renewAt", c."ariCheckedAt",
+             c."supersededById"::text AS "supersededById", c."supersededAt", c."revokedAt"`,
+);
+
+/** $1 the certificate ids. */
+const REPLACEMENT_STATES = statement(
+  'renewal_replacement_states',
+  `SELECT "replacesCertificateId"::text AS id,
+          bool_or(status IN ('pending', 'deferred', 'processing')) AS open,
+          (count(*) FILTER (WHERE status = 'failed'))::int AS failed,
+          max("updatedAt") FILTER (WHERE status = 'failed') AS "lastFailedAt"
+     FROM certificate_requests
+    WHERE "replacesCertificateId" = ANY($1::uuid[])
+    GROUP BY 1`,
+);
+
+/**
+ * $1 certificate, $2 nextCheckAt; $3 renewalStart, $4 renewalEnd, $5 ariCheckedAt (null:
+ * unchanged, they are never cleared); $6 whether to set renewAt, $7 its value (may be null).
+ */
+const SCHEDULE = statement(
+  'renewal_schedule',
+  `UPDATE certificates
+      SET "nextCheckAt" = ${utcParam(2)},
+          "renewalStart" = COALESCE(${utcParam(3)}, "renewalStart"),
+          "renewalEnd" = COALESCE(${utcParam(4)}, "renewalEnd"),
+          "ariCheckedAt" = COALESCE(${utcParam(5)}, "ariCheckedAt"),
+          "renewAt" = CASE WHEN $6::boolean THEN ${utcParam(7)} ELSE "renewAt" END
+    WHERE id = $1::uuid`,
+);
+
+/** $1 the certificate, $2 the ARI certID to send as `replaces` (or null). */
+const CREATE_RENEWAL = statement(
+  'renewal_create_request',
+  `INSERT INTO certificate_requests
+          (id, "deviceId", status, identifiers, "identifierSet", "csrPem", "csrSha256", "publicKeySha256",
+           profile, "challengeType", "http01Mode", "replacesCertificateId", "ariReplaces", "isRenewal",
+           attempts, "createdAt", "updatedAt")
+   SELECT gen_random_uuid(), r."deviceId", 'pending', r.identifiers, r."identifierSet", r."csrPem", r."csrSha256",
+          r."publicKeySha256", r.profile, r."challengeType", r."http01Mode", c.id, $2::text, true,
+          0, t.now, t.now
+     FROM certificates c JOIN certificate_requests r ON r.id = c."requestId",
+          (SELECT clock_timestamp() AT TIME ZONE 'UTC' AS now) t
+    WHERE c.id = $1::uuid AND c."supersededById" IS NULL AND c."revokedAt" IS NULL
+      AND NOT EXISTS (SELECT 1 FROM certificate_requests o
+                       WHERE o."replacesCertificateId" = c.id AND o.status IN ('pending', 'deferred', 'processing'))
+   RETURNING id::text AS id, status::text AS status`,
+);
+
+/** $1 the certificate: its newest open replacement. */
+const OPEN_REPLACEMENT = statement(
+  'renewal_open_replacement',
+  `SELECT id::text AS id, status::text AS status
+     FROM certificate_requests
+    WHERE "replacesCertificateId" = $1::uuid AND status IN ('pending', 'deferred', 'processing')
+    ORDER BY "createdAt" DESC
+    LIMIT 1`,
+);
+
 /**
  * The renewal scheduler's queries. Certificates are its work queue: `nextCheckAt` (indexed)
  * says when each needs a look, and {@link claimDue} takes a batch with `FOR UPDATE SKIP
@@ -54,7 +135,10 @@ export interface RenewalSchedule {
  */
 @Injectable()
 export class RenewalRepository {
-  constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
+  constructor(
+    @Inject(PRISMA) private readonly prisma: PrismaClient,
+    @Inject(PG_POOL) private readonly pool: Pool,
+  ) {}
 
   get db(): PrismaClient {
     return this.prisma;
@@ -66,123 +150,56 @@ export class RenewalRepository {
    * again after the lease. Returns them with their device's status.
    */
   claimDue(now: Date, leaseUntil: Date, limit: number): Promise<DueCertificate[]> {
-    return this.prisma.$queryRaw<DueCertificate[]>`
-      UPDATE certificates c
-         SET "nextCheckAt" = ${leaseUntil}
-        FROM devices d
-       WHERE d.id = c."deviceId"
-         AND c.id IN (SELECT id FROM certificates
-                       WHERE "nextCheckAt" <= ${now}
-                       ORDER BY "nextCheckAt"
-                       LIMIT ${limit}
-                       FOR UPDATE SKIP LOCKED)
-      RETURNING c.id::text AS id, c."requestId"::text AS "requestId", c."deviceId"::text AS "deviceId",
-                d.status::text AS "deviceStatus", d.hostname AS "deviceHostname", d.ipv4 AS "deviceIpv4",
-                d.ipv6 AS "deviceIpv6", c."identifierSet", c."chainPem", c."ariCertId",
-                c."notBefore", c."notAfter", c."renewalStart", c."renewalEnd", c."renewAt", c."ariCheckedAt",
-                c."supersededById"::text AS "supersededById", c."supersededAt", c."revokedAt"`;
+    return query<DueCertificate>(this.pool, CLAIM_DUE, [now, leaseUntil, limit]);
   }
 
   /** How the replacements of these certificates stand, by certificate id (absent: none yet). */
   async replacementStates(certificateIds: string[]): Promise<Map<string, ReplacementState>> {
     if (certificateIds.length === 0) return new Map();
-    const rows = await this.prisma.$queryRaw<
-      { id: string; open: boolean; failed: number; lastFailedAt: Date | null }[]
-    >`
-      SELECT "replacesCertificateId"::text AS id,
-             bool_or(status IN ('pending', 'deferred', 'processing')) AS open,
-             (count(*) FILTER (WHERE status = 'failed'))::int AS failed,
-             max("updatedAt") FILTER (WHERE status = 'failed') AS "lastFailedAt"
-        FROM certificate_requests
-       WHERE "replacesCertificateId" = ANY(${certificateIds}::uuid[])
-       GROUP BY 1`;
+    const rows = await query<{ id: string; open: boolean; failed: number; lastFailedAt: Date | null }>(
+      this.pool,
+      REPLACEMENT_STATES,
+      [certificateIds],
+    );
     return new Map(rows.map(({ id, ...state }) => [id, state]));
   }
 
+  /** Stores what the scheduler decided (a certificate deleted meanwhile has nothing to schedule). */
   async schedule(certificateId: string, schedule: RenewalSchedule): Promise<void> {
-    await this.prisma.certificate.update({ where: { id: certificateId }, data: schedule });
+    await query(this.pool, SCHEDULE, [
+      certificateId,
+      schedule.nextCheckAt,
+      schedule.renewalStart ?? null,
+      schedule.renewalEnd ?? null,
+      schedule.ariCheckedAt ?? null,
+      schedule.renewAt !== undefined,
+      schedule.renewAt ?? null,
+    ]);
   }
 
   /**
    * Creates the server's renewal request for a certificate: same device, identifiers, CSR
-   * (the device's key) and profile, `replaces` it. Under the device's lock, so it never
-   * duplicates an open replacement (scheduler, forced renewal or the device's own new CSR):
-   * then that one is returned. `null` when the certificate is gone, superseded or revoked.
-   * One INSERT … SELECT: four round trips in all, as it runs for every renewal of the fleet.
+   * (the device's key) and profile, `replaces` it. Under the device's lock (the one
+   * submissions take), so it never duplicates an open replacement (scheduler, forced
+   * renewal or the device's own new CSR): then that one is returned. `null` when the
+   * certificate is gone, superseded or revoked. One INSERT … SELECT, the lock sent with
+   * BEGIN: three round trips in all, as it runs for every renewal of the fleet.
    */
   async createRenewal(
     certificate: { id: string; deviceId: string },
     ariReplaces: string | null,
   ): Promise<{ request: { id: string; status: RequestStatus }; created: boolean } | null> {
-    return this.prisma.$transaction(
+    return inTransaction(
+      this.pool,
       async (tx) => {
-        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${certificate.deviceId}, 0))`;
-        const now = new Date();
-        const created = await tx.$queryRaw<{ id: string; status: RequestStatus }[]>`
-          INSERT INTO certificate_requests
-                 (id, "deviceId", status, identifiers, "identifierSet", "csrPem", "csrSha256", "publicKeySha256",
-                  profile, "challengeType", "http01Mode", "replacesCertificateId", "ariReplaces", "isRenewal",
-                  attempts, "createdAt", "updatedAt")
-          SELECT gen_random_uuid(), r."deviceId", 'pending', r.identifiers, r."identifierSet", r."csrPem", r."csrSha256",
-                 r."publicKeySha256", r.profile, r."challengeType", r."http01Mode", c.id, ${ariReplaces}, true,
-                 0, ${now}, ${now}
-            FROM certificates c JOIN certificate_requests r ON r.id = c."requestId"
-           WHERE c.id = ${certificate.id}::uuid AND c."supersededById" IS NULL AND c."revokedAt" IS NULL
-             AND NOT EXISTS (SELECT 1 FROM certificate_requests o
-                              WHERE o."replacesCertificateId" = c.id AND o.status IN ('pending', 'deferred', 'processing'))
-          RETURNING id::text AS id, status::text AS status`;
-        if (created.length > 0) return { request: created[0], created: true };
-        const open = await tx.certificateRequest.findFirst({
-          where: { replacesCertificateId: certificate.id, status: { in: OPEN_STATUSES } },
-          orderBy: { createdAt: 'desc' },
-          select: { id: true, status: true },
-        });
+        type Row = { id: string; status: RequestStatus };
+        const created = await queryOne<Row>(tx, CREATE_RENEWAL, [certificate.id, ariReplaces]);
+        if (created) return { request: created, created: true };
+        const open = await queryOne<Row>(tx, OPEN_REPLACEMENT, [certificate.id]);
         return open ? { request: open, created: false } : null;
       },
-      { maxWait: 15_000, timeout: 15_000 },
+      { maxWaitMs: 15_000, beginWith: lockDeviceSql(certificate.deviceId) },
     );
-  }
-
-  /**
-   * Records that `certificate` (just stored, from a request created at `requestedAt`)
-   * replaces the device's live certificates for the same identifiers that come from older
-   * requests — and the certificate it was ordered to replace. The newest request wins: if
-   * a live certificate from a newer request exists (a device rotated its key while this
-   * renewal ran), `certificate` itself is marked superseded by it. Superseded certificates
-   * stop renewing; `revokeAt` schedules their revocation (null: not revoked).
-   */
-  async supersedeOlder(
-    certificate: Certificate,
-    requestedAt: Date,
-    replacesCertificateId: string | null,
-    revokeAt: Date | null,
-    tx: Db,
-  ): Promise<void> {
-    const now = new Date();
-    await tx.$executeRaw`
-      UPDATE certificates c
-         SET "supersededById" = ${certificate.id}::uuid, "supersededAt" = ${now},
-             "renewAt" = NULL, "nextCheckAt" = ${revokeAt}
-        FROM certificate_requests r
-       WHERE r.id = c."requestId"
-         AND c."deviceId" = ${certificate.deviceId}::uuid AND c.id <> ${certificate.id}::uuid
-         AND c."supersededById" IS NULL AND c."revokedAt" IS NULL
-         AND ((c."identifierSet" = ${certificate.identifierSet} AND r."createdAt" < ${requestedAt})
-              OR c.id = ${replacesCertificateId}::uuid)`;
-    const newer = await tx.$queryRaw<{ id: string }[]>`
-      SELECT c.id::text AS id
-        FROM certificates c JOIN certificate_requests r ON r.id = c."requestId"
-       WHERE c."deviceId" = ${certificate.deviceId}::uuid AND c.id <> ${certificate.id}::uuid
-         AND c."identifierSet" = ${certificate.identifierSet}
-         AND c."supersededById" IS NULL AND c."revokedAt" IS NULL AND r."createdAt" > ${requestedAt}
-       ORDER BY r."createdAt" DESC
-       LIMIT 1`;
-    if (newer.length > 0) {
-      await tx.certificate.update({
-        where: { id: certificate.id },
-        data: { supersededById: newer[0].id, supersededAt: now, renewAt: null, nextCheckAt: revokeAt },
-      });
-    }
   }
 
   async markRevoked(certificateId: string, reason: string, at: Date, tx: Db = this.prisma): Promise<void> {
@@ -205,15 +222,6 @@ export class RenewalRepository {
       where: { deviceId, supersededById: null, revokedAt: null },
       orderBy: { notBefore: 'desc' },
     });
-  }
-
-  /** Whether any certificate for exactly this identifier set was issued since `since` (the CA's renewal test). */
-  async issuedSince(identifierSet: string, since: Date): Promise<boolean> {
-    const found = await this.prisma.certificate.findFirst({
-      where: { identifierSet, notBefore: { gte: since } },
-      select: { id: true },
-    });
-    return found !== null;
   }
 }
 
