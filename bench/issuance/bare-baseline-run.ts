@@ -21,6 +21,8 @@ export async function runBareBaseline(opts: {
   workDir: string;
   /** Writes a V8 CPU profile of the baseline process here (`node --cpu-prof`). */
   cpuProfileDir?: string;
+  /** Kills the run after this long (default 30 minutes). */
+  timeoutMs?: number;
 }): Promise<IssuanceResult> {
   const load = loadNow();
   const { bind, pebble, zone } = opts.peers;
@@ -50,7 +52,7 @@ export async function runBareBaseline(opts: {
       join(ROOT, 'bench/issuance/bare-baseline.ts'),
       inputPath,
     ],
-    { maxBuffer: 64 * 1024 * 1024, timeout: 30 * 60_000 },
+    { maxBuffer: 64 * 1024 * 1024, timeout: opts.timeoutMs ?? 30 * 60_000, killSignal: 'SIGKILL' },
   );
   const out = JSON.parse(stdout.trim().split('\n').pop()!) as BareBaselineOutput;
   const ok = out.results.filter((r) => r.ok);
