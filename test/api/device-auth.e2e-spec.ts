@@ -50,7 +50,9 @@ describe('Credential checks (device tokens, operator keys)', () => {
         data: { ipv4: '192.0.2.7', addressesUpdatedAt: new Date('2026-03-04T05:06:07.089Z') },
       });
 
-      const read = await api.app.get(DeviceRepository).getTokenByPrefix(prefix);
+      // A wrong hash: the read without the stamp.
+      const noStamp = { hash: Buffer.alloc(32), now: new Date(), stampBefore: new Date() };
+      const read = await api.app.get(DeviceRepository).getTokenByPrefixStampingUse(prefix, noStamp);
       const expected = await prisma.deviceToken.findUnique({
         where: { prefix },
         include: { device: { include: { fleet: true } } },
@@ -62,14 +64,20 @@ describe('Credential checks (device tokens, operator keys)', () => {
       expect(rest).toEqual(expectedRest);
       expect(Buffer.from(hash).equals(Buffer.from(expectedHash))).toBe(true);
       expect(read!.device.addressesUpdatedAt).toEqual(new Date('2026-03-04T05:06:07.089Z'));
-      expect(await api.app.get(DeviceRepository).getTokenByPrefix('aaaaaaaaaaaa')).toBeNull();
+      expect(
+        await api.app.get(DeviceRepository).getTokenByPrefixStampingUse('aaaaaaaaaaaa', noStamp),
+      ).toBeNull();
     });
 
     it("should store the exact instant it is given as the token's last use", async () => {
       const device = await newDevice();
       const token = await prisma.deviceToken.findFirstOrThrow({ where: { deviceId: device.id } });
       const at = new Date('2026-05-06T07:08:09.123Z');
-      await api.app.get(DeviceRepository).touchToken(token.id, at);
+      await api.app.get(DeviceRepository).getTokenByPrefixStampingUse(token.prefix, {
+        hash: Buffer.from(token.hash),
+        now: at,
+        stampBefore: new Date('2100-01-01T00:00:00Z'),
+      });
       expect((await prisma.deviceToken.findUniqueOrThrow({ where: { id: token.id } })).lastUsedAt).toEqual(
         at,
       );

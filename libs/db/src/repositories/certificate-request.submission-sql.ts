@@ -2,7 +2,7 @@
 // write: CertificateRequestRepository runs them, nothing else does.
 import type { Certificate, CertificateRequest, RequestStatus } from '../generated/client';
 import { statement } from '../sql/statement';
-import { utcParam } from '../sql/utc-param';
+import { epochMsOf, utcParam } from '../sql/utc-param';
 import type { RequestWithCertificate } from './certificate-request.repository';
 
 /** The columns of `certificate_requests r` under Prisma's field names and values. */
@@ -95,8 +95,6 @@ export interface LiveRequestJson {
   certificatePublicKeySha256: string | null;
 }
 
-const epochMs = (column: string) => `round(extract(epoch from ${column}) * 1000)::float8`;
-
 /**
  * Everything a submission decides on, in one round trip, always one row: $1 device id,
  * $2 Idempotency-Key (null: none), $3 the CSR's SHA-256, $4 the identifier set, $5 whether
@@ -114,8 +112,8 @@ export const SUBMISSION_STATE = statement(
           CASE WHEN $5::boolean THEN
             (SELECT COALESCE(json_agg(json_build_object(
                        'identifierSet', l."identifierSet", 'publicKeySha256', l."publicKeySha256",
-                       'status', l.status, 'createdAtMs', ${epochMs('l."createdAt"')},
-                       'certificateCreatedAtMs', ${epochMs('l."certificateCreatedAt"')},
+                       'status', l.status, 'createdAtMs', ${epochMsOf('l."createdAt"')},
+                       'certificateCreatedAtMs', ${epochMsOf('l."certificateCreatedAt"')},
                        'certificatePublicKeySha256', l."certificatePublicKeySha256")
                      ORDER BY l."createdAt" DESC), '[]'::json)
                FROM (SELECT r."identifierSet", r."publicKeySha256", r.status, r."createdAt",

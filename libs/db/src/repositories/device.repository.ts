@@ -56,18 +56,9 @@ export class DeviceRepository {
   }
 
   /**
-   * The one indexed lookup behind every device request: the token with its device and
-   * fleet, in one prepared statement (revoked tokens and disabled devices included: the
-   * caller decides what they mean).
-   */
-  async getTokenByPrefix(prefix: string): Promise<DeviceTokenWithDevice | null> {
-    const row = await queryOne<TokenWithDeviceRow>(this.pool, TOKEN_BY_PREFIX, [prefix]);
-    return row ? toTokenWithDevice(row) : null;
-  }
-
-  /**
-   * {@link getTokenByPrefix} that also stamps the token's last use, in the same statement:
-   * only a token that authenticates (its hash is `hash`, not revoked, device active) and
+   * The token with its device and fleet (the one indexed lookup behind every device
+   * request; revoked tokens and disabled devices included: the caller decides what they
+   * mean), and a stamp of the token's last use in the same statement: only a token that authenticates (its hash is `hash`, not revoked, device active) and
    * whose stored last use is older than `stampBefore` is set to `now`. The row returned is
    * as it was before the stamp. One round trip where a read and a separate UPDATE took two.
    */
@@ -207,14 +198,9 @@ export class DeviceRepository {
   ): Promise<Device> {
     return tx.device.update({ where: { id }, data: { ...addresses, addressesUpdatedAt: new Date() } });
   }
-
-  /** Best-effort usage stamp; callers throttle it so that it is not a write per request. */
-  async touchToken(id: string, at: Date): Promise<void> {
-    await this.pool.query({ ...TOUCH_TOKEN, values: [id, at] });
-  }
 }
 
-/** {@link TOKEN_BY_PREFIX}'s row: the token's columns, then the device's and the fleet's, renamed where they clash. */
+/** {@link TOKEN_BY_PREFIX_STAMPING_USE}'s row: the token's columns, then the device's and the fleet's, renamed where they clash. */
 interface TokenWithDeviceRow {
   id: string;
   deviceId: string;
@@ -272,20 +258,6 @@ const TOKEN_BY_PREFIX_STAMPING_USE = statement(
         AND (t."lastUsedAt" IS NULL OR t."lastUsedAt" < ${utcParam(4)})
    )
    SELECT * FROM found`,
-);
-
-const TOKEN_BY_PREFIX = statement(
-  'devices.tokenByPrefix',
-  `SELECT ${TOKEN_WITH_DEVICE_COLUMNS}
-     FROM device_tokens t
-     JOIN devices d ON d.id = t."deviceId"
-     JOIN fleets f ON f.id = d."fleetId"
-    WHERE t.prefix = $1`,
-);
-
-const TOUCH_TOKEN = statement(
-  'devices.touchToken',
-  `UPDATE device_tokens SET "lastUsedAt" = ${utcParam(2)} WHERE id = $1::uuid`,
 );
 
 /** The row as the Prisma shape the callers know (`DeviceToken & { device: Device & { fleet } }`). */
