@@ -3,6 +3,8 @@ import type { AppConfig } from '@fleetcert/config';
 import { createLogger } from '@fleetcert/observability';
 import { createApiApp } from '../../apps/api/src/create-api-app';
 import { OperatorsService } from '../../apps/api/src/admin/api-keys/operators.service';
+import { CHANGE_FEED } from '../../apps/api/src/read-cache/read-caches';
+import type { ChangeFeed } from '@fleetcert/db';
 
 export interface TestApi {
   app: NestFastifyApplication;
@@ -35,7 +37,14 @@ export async function startTestApi(config: AppConfig): Promise<TestApi> {
   const address = app.getHttpServer().address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
 
+  const feed = app.get<ChangeFeed>(CHANGE_FEED);
+
   const request: TestApi['request'] = async (method, path, opts = {}) => {
+    // Tests write to Postgres directly and then call the API at once. In production such a
+    // write (another process's) reaches the API's read caches within milliseconds; here the
+    // next request must see it, so each request first waits until the caches have heard of
+    // everything committed so far.
+    await feed.sync();
     const headers: Record<string, string> = { ...opts.headers };
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;
     let body: string | undefined = opts.raw;

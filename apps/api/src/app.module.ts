@@ -28,6 +28,7 @@ import { HealthController } from './health/health.controller';
 import { MetricsController } from './metrics/metrics.controller';
 import { IssuanceQueue } from './queue/issuance-queue';
 import { QueueModule } from './queue/queue.module';
+import { ReadCacheModule } from './read-cache/read-cache.module';
 
 @Module({})
 export class AppModule {
@@ -43,6 +44,7 @@ export class AppModule {
         SecretBoxModule,
         AcmeModule,
         FleetModule,
+        ReadCacheModule,
         AuthModule,
       ],
       controllers: [

@@ -8,6 +8,8 @@ import { AppModule } from './app.module';
 import { serveDashboard } from './dashboard/serve-dashboard';
 import { setUpOpenApi } from './openapi';
 import { redactTokenInUrl } from './auth/header-bearer.strategy';
+import { CHANGE_FEED } from './read-cache/read-caches';
+import { syncWritesBeforeAnswering } from './read-cache/write-sync.hook';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -44,6 +46,7 @@ export async function createApiApp(config: AppConfig, logger: Logger): Promise<N
     void reply.header('X-Request-Id', request.id);
     done(null, payload);
   });
+  syncWritesBeforeAnswering(fastify, app.get(CHANGE_FEED));
   fastify.addHook('onResponse', (request, reply, done) => {
     const elapsedMs = reply.elapsedTime;
     // The route pattern, never the raw URL, keeps the label set bounded.

@@ -7,6 +7,8 @@ export interface AppConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   http: { host: string; port: number; bodyLimit: number; trustProxy: boolean };
   database: { url: string; poolSize: number; poolWaitMs: number };
+  /** The API's read caches of device rows (`readCache.entries` 0: off). */
+  readCache: { entries: number; maxBytes: number; ttlMs: number };
   redis: { url: string; prefix: string };
   /** Secrets at rest: the first key encrypts, every key decrypts. */
   encryption: { keys: EncryptionKey[]; generatedKeyFile?: string };

@@ -55,6 +55,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
     logLevel: v.logLevel!,
     http: { host: v.httpHost!, port: v.httpPort!, bodyLimit: v.httpBodyLimit!, trustProxy: v.trustProxy! },
     database: { url: v.databaseUrl!, poolSize: v.databasePoolSize!, poolWaitMs: v.databasePoolWaitMs! },
+    readCache: {
+      entries: v.readCacheEntries!,
+      maxBytes: v.readCacheMib! * 1024 * 1024,
+      ttlMs: v.readCacheTtlMs!,
+    },
     redis: { url: v.redisUrl!, prefix: v.redisPrefix! },
     encryption,
     dataDir,

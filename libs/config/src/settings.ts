@@ -81,6 +81,24 @@ export const SETTINGS = {
     doc: 'Longest wait for a free pooled connection; a request that waits longer gets 503 with `Retry-After` instead of hanging.',
     parse: p.int({ min: 100, max: 600000 }),
   }),
+  readCacheEntries: setting({
+    env: 'FLEETCERT_READ_CACHE_ENTRIES',
+    default: '20000',
+    doc: "Entries in each of the API's in-memory read caches (authenticated device tokens, device certificate requests); `0` turns them off. Kept exact by Postgres change notifications.",
+    parse: p.int({ min: 0, max: 1000000 }),
+  }),
+  readCacheMib: setting({
+    env: 'FLEETCERT_READ_CACHE_MIB',
+    default: '24',
+    doc: "Memory each read cache may hold (MiB, estimated from its entries: a cached request holds its certificate chain). Counts against the API's heap limit.",
+    parse: p.int({ min: 1, max: 4096 }),
+  }),
+  readCacheTtlMs: setting({
+    env: 'FLEETCERT_READ_CACHE_TTL_MS',
+    default: '60000',
+    doc: 'Longest a read-cache entry is served even without a change notification (a safety net for changes made with triggers disabled).',
+    parse: p.int({ min: 100, max: 3600000 }),
+  }),
   redisUrl: setting({
     env: 'REDIS_URL',
     default: 'redis://127.0.0.1:6379',

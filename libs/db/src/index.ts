@@ -3,6 +3,8 @@ export * from './tokens';
 export * from './prisma-client';
 export * from './pg-pool';
 export * from './sql/statement';
+export * from './change-feed/change-feed';
+export * from './change-feed/device-read-cache';
 export * from './repositories/acme-account.repository';
 export * from './repositories/audit.repository';
 export * from './repositories/certificate-request.repository';

@@ -15,6 +15,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly readCacheLookups = new Counter({
+    name: 'fleetcert_read_cache_lookups_total',
+    help: "Lookups in the API's read caches, by cache (device_auth, device_request) and outcome (hit, miss).",
+    labelNames: ['cache', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
   readonly dnsUpdates = new Counter({
     name: 'fleetcert_dns_updates_total',
     help: 'Dynamic DNS updates sent, by kind and outcome.',

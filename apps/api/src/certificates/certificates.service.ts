@@ -28,6 +28,7 @@ import {
 } from '@fleetcert/pki';
 import { Metrics } from '@fleetcert/observability';
 import { IssuanceQueue } from '../queue/issuance-queue';
+import { DEVICE_REQUEST_CACHE, type DeviceRequestCache } from '../read-cache/read-caches';
 import { AccountKeyFingerprintService } from './account-key-fingerprint.service';
 import { toCertificateRequestView } from './certificate-request.view';
 import type { CertificateRequestView, SubmitCsrDto } from './certificates.dto';
@@ -59,6 +60,7 @@ export class CertificatesService {
     @Inject(ACME_CA) private readonly ca: AcmeCa,
     private readonly metrics: Metrics,
     private readonly accountKey: AccountKeyFingerprintService,
+    @Inject(DEVICE_REQUEST_CACHE) private readonly requestCache: DeviceRequestCache,
   ) {}
 
   /**
@@ -131,10 +133,21 @@ export class CertificatesService {
     return toCertificateRequestView(request, { withChain: true });
   }
 
-  /** One statement: the request, its certificate and its links (see `RequestForDevice`). */
+  /**
+   * The request, its certificate and its links (see `RequestForDevice`): from the read
+   * cache, which the change feed empties of a device's entries when any of its rows change,
+   * or in one statement.
+   */
   async get(device: Device, id: string): Promise<CertificateRequestView> {
-    const request = await this.requests.getForDevice(device.id, id);
-    if (!request) throw new NotFoundException(`No certificate request ${id}`);
+    const key = `${device.id}/${id}`;
+    let request = this.requestCache.get(key);
+    if (!request) {
+      const ticket = this.requestCache.ticket();
+      const read = await this.requests.getForDevice(device.id, id);
+      if (!read) throw new NotFoundException(`No certificate request ${id}`);
+      this.requestCache.set(key, device.id, read, ticket);
+      request = read;
+    }
     return toCertificateRequestView(request, { withChain: true });
   }
 

@@ -1,0 +1,19 @@
+import type { DeviceReadCache, DeviceWithFleet, RequestForDevice } from '@fleetcert/db';
+
+/** An authenticated device token, as the authentication cache keeps it (never the token or its hash). */
+export interface CachedDeviceToken {
+  device: DeviceWithFleet;
+  /** When the token's use was last stamped: a hit past the stamp interval reads (and stamps) again. */
+  lastUsedAt: Date | null;
+}
+
+/** Keyed by the token's SHA-256 (base64): device tokens that authenticated, with their device. */
+export const DEVICE_AUTH_CACHE = Symbol('DEVICE_AUTH_CACHE');
+export type DeviceAuthCache = DeviceReadCache<CachedDeviceToken>;
+
+/** Keyed by `deviceId/requestId`: what `GET /v1/certificates/{id}` answers from. */
+export const DEVICE_REQUEST_CACHE = Symbol('DEVICE_REQUEST_CACHE');
+export type DeviceRequestCache = DeviceReadCache<RequestForDevice>;
+
+/** The process's change feed (see `ChangeFeed`). */
+export const CHANGE_FEED = Symbol('CHANGE_FEED');
