@@ -1,18 +1,12 @@
 import { createHash } from 'node:crypto';
 import { AsnConvert } from '@peculiar/asn1-schema';
-import { Certificate, id_ce_authorityKeyIdentifier, id_ce_subjectAltName } from '@peculiar/asn1-x509';
-import { canonicalIp } from '../identifiers';
+import { Certificate, id_ce_authorityKeyIdentifier } from '@peculiar/asn1-x509';
 import { decodePem, encodePem } from '../x509/pem';
 import { assertSingleDerSequence } from '../x509/der';
+import { readSubjectAltNames } from '../x509/subject-alt-names';
 import { ariCertId } from './ari-cert-id';
 import { CertificateError } from './certificate-error';
-import {
-  assertCertificateShape,
-  LeafFields,
-  readKeyIdentifier,
-  readLeafFields,
-  readSanEntries,
-} from './leaf-fields';
+import { assertCertificateShape, readKeyIdentifier, readLeafFields } from './leaf-fields';
 
 /** What the product stores about an issued certificate, read from its PEM chain. */
 export interface ParsedCertificate {
@@ -78,31 +72,12 @@ function readChain(pem: string): ParsedCertificate {
     notAfter: leaf.notAfter,
     dnsNames: sans.dnsNames,
     ipAddresses: sans.ipAddresses,
-    // The SubjectPublicKeyInfo as the certificate encodes it: DER, so the same bytes that
-    // serialising the parsed structure gives (publicKeySha256 in x509/public-key.ts).
+    // The SubjectPublicKeyInfo as the certificate encodes it: DER, so the same bytes a CSR's
+    // fingerprint hashes (spkiSha256 in x509/public-key.ts).
     publicKeySha256: createHash('sha256').update(leaf.spki).digest('hex'),
     authorityKeyIdentifier: aki?.toString('hex'),
     ariCertId: aki ? ariCertId(Buffer.from(aki), serial) : undefined,
   };
-}
-
-/** The leaf's DNS names and IP addresses (canonical text), from its one SubjectAltName extension if any. */
-function readSubjectAltNames(extensions: LeafFields['extensions']): {
-  dnsNames: string[];
-  ipAddresses: string[];
-} {
-  const sans = extensions.filter((e) => e.oid === id_ce_subjectAltName);
-  // RFC 5280 §4.2 forbids it, and two parsers could each pick a different one.
-  if (sans.length > 1) throw new RangeError('more than one subjectAltName extension');
-  if (sans.length === 0) return { dnsNames: [], ipAddresses: [] };
-  const { dnsNames, ipAddresses } = readSanEntries(sans[0].value);
-  return { dnsNames, ipAddresses: ipAddresses.map(ipText) };
-}
-
-function ipText(octets: Buffer): string {
-  if (octets.length === 4) return canonicalIp([...octets].join('.'));
-  if (octets.length === 16) return canonicalIp(octets.toString('hex').replace(/(.{4})(?!$)/g, '$1:'));
-  throw new RangeError(`iPAddress entry of ${octets.length} bytes is not a 4- or 16-byte address`);
 }
 
 /** The DER of every block of a PEM text, each checked to be a CERTIFICATE holding one DER SEQUENCE. */

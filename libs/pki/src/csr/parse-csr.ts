@@ -1,14 +1,11 @@
 import { createHash } from 'node:crypto';
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { Extension } from '@peculiar/asn1-x509';
-import { CertificationRequest } from '@peculiar/asn1-csr';
-import { ExtensionRequest, id_pkcs9_at_extensionRequest } from '@peculiar/asn1-pkcs9';
 import { decodePem } from '../x509/pem';
 import { assertSingleDerSequence } from '../x509/der';
 import { readCommonName } from '../x509/common-name';
 import { readSubjectAltNames } from '../x509/subject-alt-names';
 import { PublicKeySummary, spkiSha256, summarizePublicKey } from '../x509/public-key';
 import { nameSignatureAlgorithm } from '../x509/signature-algorithm';
+import { readCertificationRequest } from './certification-request';
 import { CsrError } from './csr-error';
 import { verifyCsrSignature } from './csr-signature';
 
@@ -39,7 +36,7 @@ export interface ParsedCsr {
 
 /**
  * Largest PEM accepted. An RSA-4096 CSR with 100 long SANs is about 40 KiB of PEM; the
- * bound keeps a hostile body from reaching the ASN.1 parser at all.
+ * bound keeps a hostile body from reaching the DER reader at all.
  */
 export const MAX_CSR_PEM_LENGTH = 64 * 1024;
 
@@ -54,8 +51,9 @@ const CSR_LABELS = new Set(['CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST']);
  * was sent; {@link checkCsr} refuses it.
  *
  * @throws CsrError `malformed` for anything that is not such a CSR: not PEM, bad base64,
- *   text or bytes after the request, a structure that does not parse, two Common Names or
- *   SubjectAltName extensions, an IP SAN that is not 4 or 16 bytes.
+ *   text or bytes after the request, a structure that is not strict DER shaped as RFC 2986
+ *   says (certification-request.ts), two Common Names or SubjectAltName extensions, an IP
+ *   SAN that is not 4 or 16 bytes.
  */
 export async function parseCsr(pem: string): Promise<ParsedCsr> {
   const der = decodeCsrPem(pem);
@@ -87,44 +85,28 @@ function decodeCsrPem(pem: string): Buffer {
   }
 }
 
-/** Decodes the CSR once; the signature is checked on the same decoded parts. */
+/**
+ * Reads the CSR's DER with a strict walk (certification-request.ts) rather than an ASN.1
+ * schema parse, which cost ~0.5 ms of the ~0.75 ms a P-256 CSR took; the signature is
+ * checked on the same parts, over the info bytes exactly as received.
+ */
 function readCsr(der: Buffer): ParsedCsr {
-  const csr = AsnConvert.parse(der, CertificationRequest);
-  const info = csr.certificationRequestInfo;
-  const sans = readSubjectAltNames(requestedExtensions(csr));
+  const csr = readCertificationRequest(der);
+  const sans = readSubjectAltNames(csr.requestedExtensions);
   const signature = nameSignatureAlgorithm(csr.signatureAlgorithm.algorithm);
-  const spkiDer = Buffer.from(AsnConvert.serialize(info.subjectPKInfo));
-  // The bytes as received (asn1-schema keeps them for this field), not re-encoded: the
-  // signature covers exactly these.
-  const signed = Buffer.from(csr.certificationRequestInfoRaw ?? AsnConvert.serialize(info));
   return {
     der,
     csrSha256: createHash('sha256').update(der).digest('hex'),
-    subjectCommonName: readCommonName(info.subject),
+    subjectCommonName: readCommonName(der, csr.subject),
     dnsNames: sans.dnsNames,
     ipAddresses: sans.ipAddresses,
     otherSanTypes: sans.otherTypes,
-    publicKey: summarizePublicKey(info.subjectPKInfo),
-    publicKeySha256: spkiSha256(spkiDer),
+    publicKey: summarizePublicKey(csr.publicKey),
+    publicKeySha256: spkiSha256(csr.publicKey.der),
     signatureAlgorithm: signature.name,
     signatureHash: signature.hash,
-    signatureValid: verifyCsrSignature(
-      csr.signatureAlgorithm,
-      info.subjectPKInfo,
-      spkiDer,
-      signed,
-      Buffer.from(csr.signature),
-    ),
+    signatureValid: verifyCsrSignature(csr.signatureAlgorithm, csr.publicKey, csr.info, csr.signature),
   };
-}
-
-/** Extensions a CSR asks for live in its PKCS #9 extensionRequest attribute(s). */
-function requestedExtensions(csr: CertificationRequest): Extension[] {
-  return csr.certificationRequestInfo.attributes
-    .filter((attribute) => attribute.type === id_pkcs9_at_extensionRequest)
-    .flatMap((attribute) =>
-      attribute.values.flatMap((value) => [...AsnConvert.parse(value, ExtensionRequest)]),
-    );
 }
 
 function reason(error: unknown): string {

@@ -1,8 +1,16 @@
 import { createHash } from 'node:crypto';
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
-import { RSAPublicKey } from '@peculiar/asn1-rsa';
-import { ECParameters } from '@peculiar/asn1-ecc';
+import {
+  DER,
+  DerElement,
+  derChildren,
+  derContent,
+  derEncoding,
+  expectDerTag,
+  readIntegerContent,
+  readOid,
+  readSingleDerElement,
+} from './der';
+import { AlgorithmIdentifier, readAlgorithmIdentifier } from './algorithm-identifier';
 
 /** What kind of key a CSR or certificate carries: enough to apply a key policy. */
 export type PublicKeySummary =
@@ -10,8 +18,18 @@ export type PublicKeySummary =
   | { kind: 'rsa'; modulusBits: number; exponent: number }
   | { kind: 'other'; algorithm: string };
 
-const RSA_ENCRYPTION = '1.2.840.113549.1.1.1';
-const EC_PUBLIC_KEY = '1.2.840.10045.2.1';
+/** A SubjectPublicKeyInfo, read but not interpreted. */
+export interface PublicKeyInfo {
+  /** The whole SubjectPublicKeyInfo element, as received (DER, so what a fingerprint hashes). */
+  der: Buffer;
+  algorithm: AlgorithmIdentifier;
+  /** The subjectPublicKey BIT STRING's bytes (always whole octets). */
+  key: Buffer;
+}
+
+export const RSA_ENCRYPTION = '1.2.840.113549.1.1.1';
+export const EC_PUBLIC_KEY = '1.2.840.10045.2.1';
+export const ED25519 = '1.3.101.112';
 
 const CURVES: Readonly<Record<string, string>> = {
   '1.2.840.10045.3.1.7': 'P-256',
@@ -23,31 +41,70 @@ const CURVES: Readonly<Record<string, string>> = {
 const KEY_ALGORITHMS: Readonly<Record<string, string>> = {
   '1.2.840.113549.1.1.10': 'RSASSA-PSS',
   '1.2.840.10040.4.1': 'DSA',
-  '1.3.101.112': 'Ed25519',
+  [ED25519]: 'Ed25519',
   '1.3.101.113': 'Ed448',
   '1.3.101.110': 'X25519',
   '1.3.101.111': 'X448',
 };
 
+/** Reads `SEQUENCE { algorithm AlgorithmIdentifier, subjectPublicKey BIT STRING }`. */
+export function readPublicKeyInfo(der: Buffer, element: DerElement): PublicKeyInfo {
+  const parts = derChildren(der, expectDerTag(element, DER.SEQUENCE, 'subjectPKInfo'));
+  if (parts.length !== 2) throw new RangeError('subjectPKInfo is not a SubjectPublicKeyInfo');
+  return {
+    der: derEncoding(der, element),
+    algorithm: readAlgorithmIdentifier(der, parts[0], 'the key algorithm'),
+    key: readOctetAlignedBits(der, parts[1], 'subjectPublicKey'),
+  };
+}
+
+/**
+ * The bytes of a BIT STRING that holds whole octets, as keys and signatures do. A non-zero
+ * unused-bits count would make the bytes mean something else than what is hashed and
+ * verified, so it is refused.
+ */
+export function readOctetAlignedBits(der: Buffer, element: DerElement | undefined, what: string): Buffer {
+  const bits = derContent(der, expectDerTag(element, DER.BIT_STRING, what));
+  if (bits.length === 0 || bits[0] !== 0) throw new RangeError(`${what} is not a whole number of octets`);
+  return bits.subarray(1);
+}
+
+/** The unsigned big-endian modulus and exponent of an RSAPublicKey (RFC 8017 §A.1.1). */
+export function readRsaPublicKey(key: Buffer): { modulus: Buffer; exponent: Buffer } {
+  const parts = derChildren(key, expectDerTag(readSingleDerElement(key), DER.SEQUENCE, 'RSAPublicKey'));
+  if (parts.length !== 2) throw new RangeError('not an RSAPublicKey');
+  return {
+    modulus: readIntegerContent(key, parts[0], 'modulus'),
+    exponent: readIntegerContent(key, parts[1], 'publicExponent'),
+  };
+}
+
+/**
+ * The named curve OID of an EC key's ECParameters (RFC 5480 §2.1.1); undefined for
+ * implicit (NULL) or explicit (SEQUENCE) parameters and for none.
+ */
+export function readNamedCurve(parameters: Buffer | undefined): string | undefined {
+  if (!parameters) return undefined;
+  const element = readSingleDerElement(parameters);
+  if (element.tag === DER.OID) return readOid(parameters, element);
+  if (element.tag === DER.NULL || element.tag === DER.SEQUENCE) return undefined;
+  throw new RangeError('EC key parameters are not ECParameters');
+}
+
 /**
  * Describes a SubjectPublicKeyInfo. RSA parameters are read from the key itself rather than
  * through WebCrypto, which cannot import every key a device may send (e = 3, odd sizes).
  *
- * @throws when the key bits do not parse as the structure their algorithm OID announces.
+ * @throws RangeError when the key bits do not parse as the structure their algorithm OID announces.
  */
-export function summarizePublicKey(spki: SubjectPublicKeyInfo): PublicKeySummary {
-  const oid = spki.algorithm.algorithm;
+export function summarizePublicKey(info: PublicKeyInfo): PublicKeySummary {
+  const oid = info.algorithm.algorithm;
   if (oid === RSA_ENCRYPTION) {
-    const key = AsnConvert.parse(spki.subjectPublicKey, RSAPublicKey);
-    return {
-      kind: 'rsa',
-      modulusBits: bitLength(key.modulus),
-      exponent: Number(toBigInt(key.publicExponent)),
-    };
+    const { modulus, exponent } = readRsaPublicKey(info.key);
+    return { kind: 'rsa', modulusBits: bitLength(modulus), exponent: Number(toBigInt(exponent)) };
   }
   if (oid === EC_PUBLIC_KEY) {
-    const parameters = spki.algorithm.parameters;
-    const namedCurve = parameters ? AsnConvert.parse(parameters, ECParameters).namedCurve : undefined;
+    const namedCurve = readNamedCurve(info.algorithm.parameters);
     // Explicit curve parameters (no OID) are refused by every CA; name them so the error says why.
     return { kind: 'ec', curve: namedCurve ? (CURVES[namedCurve] ?? namedCurve) : 'explicit parameters' };
   }
@@ -57,24 +114,23 @@ export function summarizePublicKey(spki: SubjectPublicKeyInfo): PublicKeySummary
 /**
  * Lower-case hex SHA-256 of the DER SubjectPublicKeyInfo: the key's fingerprint, the same
  * for a CSR and for the certificate issued from it (and what `openssl pkey -pubin -outform
- * DER | sha256sum` prints). Serialising the parsed structure, rather than slicing the input,
- * keeps CSRs and certificates on exactly one definition.
+ * DER | sha256sum` prints). The bytes as received are that DER: the reader accepts only
+ * minimal lengths and whole-octet key bits, so re-encoding them would give the same bytes.
  */
-export function publicKeySha256(spki: SubjectPublicKeyInfo): string {
-  return spkiSha256(Buffer.from(AsnConvert.serialize(spki)));
-}
-
-/** {@link publicKeySha256} of a SubjectPublicKeyInfo already serialised to DER. */
 export function spkiSha256(spkiDer: Uint8Array): string {
   return createHash('sha256').update(spkiDer).digest('hex');
 }
 
-function toBigInt(bytes: ArrayBuffer): bigint {
-  const hex = Buffer.from(bytes).toString('hex');
+/** The INTEGER's content bytes read as unsigned, as the previous ASN.1 reader did. */
+function toBigInt(bytes: Buffer): bigint {
+  const hex = bytes.toString('hex');
   return hex === '' ? 0n : BigInt(`0x${hex}`);
 }
 
-function bitLength(bytes: ArrayBuffer): number {
-  // The DER INTEGER may carry a leading 0x00 so that the modulus reads as positive.
-  return toBigInt(bytes).toString(2).replace(/^0+/, '').length;
+/** Bit length of an unsigned big-endian number (the DER INTEGER may carry a leading 0x00). */
+function bitLength(bytes: Buffer): number {
+  let start = 0;
+  while (start < bytes.length && bytes[start] === 0) start++;
+  if (start === bytes.length) return 0;
+  return (bytes.length - start - 1) * 8 + (32 - Math.clz32(bytes[start]));
 }
