@@ -5,13 +5,15 @@ import { createPrismaClientOnPool } from '../../libs/db/src/prisma-client';
 import {
   CertificateRequestRepository,
   NewRequest,
+  NOTHING_FOUND,
+  SubmissionQuery,
+  SubmittedRequest,
 } from '../../libs/db/src/repositories/certificate-request.repository';
-import { PoolWaitTimeoutError } from '../../libs/db/src/sql/statement';
+import { lockDeviceSql } from '../../libs/db/src/repositories/certificate-request.submission-sql';
 import { databaseUrl, dropDatabase, uniqueDatabaseName } from './test-database';
 
 const MIGRATIONS_DIR = join(__dirname, '../../prisma/migrations');
 const DAY = 86_400_000;
-const UNKNOWN_DEVICE = '00000000-0000-4000-8000-000000000001';
 
 /** The submission's statements (`POST /v1/certificates`) against a real database. */
 describe('CertificateRequestRepository (submission statements)', () => {
@@ -80,14 +82,15 @@ describe('CertificateRequestRepository (submission statements)', () => {
     });
   }
 
-  const state = (deviceId: string, s: Partial<Parameters<typeof requests.submissionState>[1]> = {}) =>
-    requests.submissionState(pool, {
-      deviceId,
-      csrSha256: 'none'.padEnd(64, '0'),
-      identifierSet: 'dns:d.sub.example.test',
-      withLive: false,
-      ...s,
-    });
+  const query = (deviceId: string, s: Partial<SubmissionQuery> = {}): SubmissionQuery => ({
+    deviceId,
+    csrSha256: 'none'.padEnd(64, '0'),
+    identifierSet: 'dns:d.sub.example.test',
+    withLive: false,
+    ...s,
+  });
+  const state = async (deviceId: string, s: Partial<SubmissionQuery> = {}) =>
+    (await requests.submissionState(query(deviceId, s))).state;
 
   describe('create', () => {
     it('should store the request as Prisma reads it, and return the same', async () => {
@@ -264,65 +267,133 @@ describe('CertificateRequestRepository (submission statements)', () => {
     });
   });
 
-  describe('withDeviceLocked', () => {
-    it("should run one device's transactions one after the other, and roll back on error", async () => {
+  describe('createIfUnchanged', () => {
+    function submitted(extra: Partial<SubmittedRequest> = {}): SubmittedRequest {
+      n++;
+      return {
+        identifiers: [{ type: 'dns', value: 'd.sub.example.test' }],
+        csrPem: `-----BEGIN CERTIFICATE REQUEST-----\nMB${n}\n-----END CERTIFICATE REQUEST-----`,
+        publicKeySha256: `key${n}`.padEnd(64, '0'),
+        challengeType: 'dns_01',
+        ...extra,
+      };
+    }
+    const csr = () => `csr${++n}`.padEnd(64, '0');
+
+    it('should store the request as Prisma reads it when nothing is found, as the null version says', async () => {
       const deviceId = await newDevice();
-      const order: string[] = [];
-      let releaseFirst!: () => void;
-      const firstHolds = new Promise<void>((resolve) => (releaseFirst = resolve));
-      let firstStarted!: () => void;
-      const started = new Promise<void>((resolve) => (firstStarted = resolve));
-
-      const first = requests.withDeviceLocked(
-        deviceId,
-        async () => {
-          order.push('first in');
-          firstStarted();
-          await firstHolds;
-          order.push('first out');
-        },
-        { maxWaitMs: 5000 },
-      );
-      await started;
-      const second = requests.withDeviceLocked(
-        deviceId,
-        async (tx) => {
-          order.push('second in');
-          await requests.create(newRequest(deviceId), tx);
-          throw new Error('changed my mind');
-        },
-        { maxWaitMs: 5000 },
-      );
-      // The second waits on the lock, not on a connection: a third device is not held up.
-      await requests.withDeviceLocked(await newDevice(), async () => order.push('other device'), {
-        maxWaitMs: 5000,
+      const deferredUntil = new Date(Date.now() + 3_600_000);
+      const q = query(deviceId, {
+        csrSha256: csr(),
+        identifierSet: 'ip:192.0.2.1',
+        idempotencyKey: 'boot-1',
+        withLive: true,
       });
-      releaseFirst();
-      await first;
-      await expect(second).rejects.toThrow('changed my mind');
-
-      expect(order).toEqual(['first in', 'other device', 'first out', 'second in']);
-      expect(await prisma.certificateRequest.count({ where: { deviceId } })).toBe(0);
-    });
-
-    it('should refuse a device id that is not a UUID before taking a connection (it is sent as a literal)', () => {
-      expect(() =>
-        requests.withDeviceLocked("x', 0)); DROP TABLE devices; --", async () => 'ran', { maxWaitMs: 200 }),
-      ).toThrow(TypeError);
-    });
-
-    it('should give up with PoolWaitTimeoutError when no connection frees in time, and still work after', async () => {
-      const held = await Promise.all([pool.connect(), pool.connect(), pool.connect()]);
-      try {
-        await expect(
-          requests.withDeviceLocked(UNKNOWN_DEVICE, async () => 'ran', { maxWaitMs: 200 }),
-        ).rejects.toBeInstanceOf(PoolWaitTimeoutError);
-      } finally {
-        held.forEach((client) => client.release());
-      }
-      expect(await requests.withDeviceLocked(await newDevice(), async () => 'ran', { maxWaitMs: 200 })).toBe(
-        'ran',
+      const outcome = await requests.createIfUnchanged(
+        q,
+        null,
+        submitted({
+          identifiers: [{ type: 'ip', value: '192.0.2.1' }],
+          challengeType: 'http_01',
+          http01Mode: 'pull',
+          profile: 'shortlived',
+          status: 'deferred',
+          deferredUntil,
+        }),
       );
+
+      if (!('created' in outcome)) throw new Error(`not stored: ${JSON.stringify(outcome)}`);
+      const stored = await prisma.certificateRequest.findUniqueOrThrow({
+        where: { id: outcome.created.id },
+        include: { certificate: true },
+      });
+      expect(outcome.created).toEqual(stored);
+      expect(stored).toMatchObject({
+        deviceId,
+        csrSha256: q.csrSha256,
+        identifierSet: 'ip:192.0.2.1',
+        idempotencyKey: 'boot-1',
+        status: 'deferred',
+        challengeType: 'http_01',
+        http01Mode: 'pull',
+        profile: 'shortlived',
+        deferredUntil,
+        isRenewal: false,
+        replacesCertificateId: null,
+        certificate: null,
+      });
+      expect(stored.updatedAt).toEqual(stored.createdAt);
     });
+
+    it('should store nothing when the state is not the one decided on, and answer with it to decide again', async () => {
+      const deviceId = await newDevice();
+      const q = query(deviceId, { csrSha256: csr(), withLive: true });
+      const open = await requests.create(newRequest(deviceId, { csrSha256: q.csrSha256 }), pool);
+
+      const first = await requests.createIfUnchanged(q, null, submitted());
+      if (!('changed' in first)) throw new Error('stored although a request for the CSR is open');
+      expect(first.changed.state.openId).toBe(open.id);
+      expect(first.changed).toEqual(await requests.submissionState(q));
+
+      // Decided on that state: stored. The state it was decided on is then gone.
+      await prisma.certificateRequest.update({ where: { id: open.id }, data: { status: 'failed' } });
+      const read = await requests.submissionState(q);
+      expect(read.version).not.toBe(first.changed.version);
+      const second = await requests.createIfUnchanged(q, read.version, submitted());
+      expect(second).toHaveProperty('created.deviceId', deviceId);
+      const stale = await requests.createIfUnchanged(q, read.version, submitted());
+      expect(stale).toHaveProperty('changed');
+      expect(await prisma.certificateRequest.count({ where: { deviceId } })).toBe(2);
+    });
+
+    it('should read NOTHING_FOUND for a device without requests, whatever was asked', async () => {
+      const deviceId = await newDevice();
+      for (const withLive of [true, false]) {
+        expect(
+          (await requests.submissionState(query(deviceId, { withLive, idempotencyKey: 'k' }))).state,
+        ).toEqual(NOTHING_FOUND);
+      }
+    });
+
+    it('should create one request when the same submission arrives many times at once', async () => {
+      const deviceId = await newDevice();
+      const q = query(deviceId, { csrSha256: csr(), withLive: true });
+      const request = submitted();
+      const outcomes = await Promise.all(
+        Array.from({ length: 6 }, () => requests.createIfUnchanged(q, null, request)),
+      );
+      expect(outcomes.filter((o) => 'created' in o)).toHaveLength(1);
+      expect(await prisma.certificateRequest.count({ where: { deviceId } })).toBe(1);
+    });
+
+    it("should wait for the device's lock and then see what its holder stored", async () => {
+      const deviceId = await newDevice();
+      const q = query(deviceId, { csrSha256: csr() });
+      const holder = await pool.connect();
+      try {
+        await holder.query(`BEGIN; ${lockDeviceSql(deviceId)}`);
+        const waiting = requests.createIfUnchanged(q, null, submitted());
+        await waitForAdvisoryLockWaiter();
+        // Stored while the submission waits: its read must come after the lock, not before.
+        await requests.create(newRequest(deviceId, { csrSha256: q.csrSha256 }), holder);
+        await holder.query('COMMIT');
+        expect(await waiting).toHaveProperty('changed.state.openId');
+      } finally {
+        holder.release();
+      }
+      expect(await prisma.certificateRequest.count({ where: { deviceId } })).toBe(1);
+    });
+
+    async function waitForAdvisoryLockWaiter(): Promise<void> {
+      for (const started = Date.now(); Date.now() - started < 5000;) {
+        const { rows } = await pool.query(
+          `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database =
+             (SELECT oid FROM pg_database WHERE datname = current_database())`,
+        );
+        if (rows.length > 0) return;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      throw new Error('no submission waits for the device lock');
+    }
   });
 });

@@ -4,6 +4,7 @@ import {
   Injectable,
   Logger,
   NotFoundException,
+  ServiceUnavailableException,
   UnprocessableEntityException,
 } from '@nestjs/common';
 import { AcmeCa, chooseProfile, ProfileUnavailableError } from '@fleetcert/acme';
@@ -15,8 +16,12 @@ import {
   Device,
   Fleet,
   LiveRequest,
-  Queryable,
+  NOTHING_FOUND,
+  ObservedSubmissionState,
   RequestWithCertificate,
+  SubmissionQuery,
+  SubmissionState,
+  SubmittedRequest,
 } from '@fleetcert/db';
 import {
   CertificateIdentifier,
@@ -44,10 +49,14 @@ import {
 export type DeviceWithFleet = Device & { fleet: Fleet };
 
 /**
- * A burst of submissions queues for pool connections; past this wait the database is
- * saturated and the device is told to retry (503 with Retry-After).
+ * Tries at deciding and storing a submission. Each one after the first decides on a state
+ * read under the device's lock a moment earlier; only a device whose requests change again
+ * in that moment, every time, runs out (503, retry).
  */
-const SUBMIT_TRANSACTION = { maxWaitMs: 10_000 };
+const SUBMIT_ATTEMPTS = 4;
+
+/** A submission's outcome as decided on a state: an existing request, or a new one to store. */
+type SubmissionDecision = { existingId: string } | { create: SubmittedRequest };
 
 @Injectable()
 export class CertificatesService {
@@ -81,50 +90,40 @@ export class CertificatesService {
     const profile = await this.resolveProfile(dto.profile, device.fleet, hasIp);
     const identifierSet = identifierSetKey(identifiers);
 
-    const { request, created } = await this.requests.withDeviceLocked(
-      device.id,
-      async (tx) => {
-        const state = await this.requests.submissionState(tx, {
-          deviceId: device.id,
-          idempotencyKey,
-          csrSha256: csr.csrSha256,
-          identifierSet,
-          withLive: device.fleet.privacy === 'home',
-        });
-        if (state.idempotent) {
-          if (state.idempotent.csrSha256 !== csr.csrSha256) {
-            throw new UnprocessableEntityException('Idempotency-Key was already used with a different CSR');
-          }
-          return { request: await this.existing(state.idempotent.id, tx), created: false };
+    const query = {
+      deviceId: device.id,
+      idempotencyKey,
+      csrSha256: csr.csrSha256,
+      identifierSet,
+      withLive: device.fleet.privacy === 'home',
+    };
+    const { request, created } = await this.store(query, (state) => {
+      if (state.idempotent) {
+        if (state.idempotent.csrSha256 !== csr.csrSha256) {
+          throw new UnprocessableEntityException('Idempotency-Key was already used with a different CSR');
         }
-        if (state.openId) return { request: await this.existing(state.openId, tx), created: false };
-        const deferredUntil = this.privacyGuard(device, identifiers, csr, state.live);
-        // A new CSR for the identifiers of a live certificate is its replacement (key rotation).
-        const replaced = state.replaces;
-        const request = await this.requests.create(
-          {
-            deviceId: device.id,
-            identifiers: identifiers.map((i) => ({ type: i.type, value: i.value })),
-            identifierSet,
-            csrPem: dto.csr.trim(),
-            csrSha256: csr.csrSha256,
-            publicKeySha256: csr.publicKeySha256,
-            idempotencyKey,
-            profile,
-            challengeType: hasIp ? 'http_01' : 'dns_01',
-            http01Mode: hasIp ? (dto.http01Mode ?? 'proxy') : undefined,
-            ...(deferredUntil ? { status: 'deferred' as const, deferredUntil } : {}),
-            ...(replaced && {
-              replacesCertificateId: replaced.id,
-              ariReplaces: ariCertIdOf(replaced.ariCertId),
-            }),
-          },
-          tx,
-        );
-        return { request, created: true };
-      },
-      SUBMIT_TRANSACTION,
-    );
+        return { existingId: state.idempotent.id };
+      }
+      if (state.openId) return { existingId: state.openId };
+      const deferredUntil = this.privacyGuard(device, identifiers, csr, state.live);
+      // A new CSR for the identifiers of a live certificate is its replacement (key rotation).
+      const replaced = state.replaces;
+      return {
+        create: {
+          identifiers: identifiers.map((i) => ({ type: i.type, value: i.value })),
+          csrPem: dto.csr.trim(),
+          publicKeySha256: csr.publicKeySha256,
+          profile,
+          challengeType: hasIp ? 'http_01' : 'dns_01',
+          http01Mode: hasIp ? (dto.http01Mode ?? 'proxy') : undefined,
+          ...(deferredUntil ? { status: 'deferred' as const, deferredUntil } : {}),
+          ...(replaced && {
+            replacesCertificateId: replaced.id,
+            ariReplaces: ariCertIdOf(replaced.ariCertId),
+          }),
+        },
+      };
+    });
 
     if (created) {
       this.metrics.certificateRequests.inc({ outcome: 'submitted' });
@@ -156,11 +155,46 @@ export class CertificatesService {
     return rows.map((r) => toCertificateRequestView(r, { withChain: false }));
   }
 
-  /** A request the submission found under its lock: it exists until the transaction ends. */
-  private async existing(id: string, tx: Queryable): Promise<RequestWithCertificate> {
-    const request = await this.requests.getWithCertificate(id, tx);
-    if (!request) throw new Error(`request ${id} vanished under the device lock`);
-    return request;
+  /**
+   * Decides on the device's submission state and stores the outcome with one statement that
+   * stores it only if, under the device's lock, the state is still the one decided on. Most
+   * submissions are a device's first for their CSR, so the first try decides on
+   * {@link NOTHING_FOUND} without reading anything: one round trip. When the database finds
+   * otherwise it answers with the state as it is, and the decision is made again on that.
+   */
+  private async store(
+    query: SubmissionQuery,
+    decide: (state: SubmissionState) => SubmissionDecision,
+  ): Promise<{ request: RequestWithCertificate; created: boolean }> {
+    let observed: ObservedSubmissionState | undefined;
+    for (let attempt = 1; attempt <= SUBMIT_ATTEMPTS; attempt++) {
+      let decision: SubmissionDecision;
+      try {
+        decision = decide(observed?.state ?? NOTHING_FOUND);
+      } catch (err) {
+        // A refusal must rest on what is stored, not on the guess (e.g. an Idempotency-Key replay).
+        if (observed) throw err;
+        observed = await this.requests.submissionState(query);
+        continue;
+      }
+      if ('existingId' in decision) {
+        const request = await this.requests.getWithCertificate(decision.existingId);
+        if (request) return { request, created: false };
+        // Deleted since it was read (its device was removed): decide again on what is there now.
+        observed = await this.requests.submissionState(query);
+        continue;
+      }
+      const outcome = await this.requests.createIfUnchanged(
+        query,
+        observed?.version ?? null,
+        decision.create,
+      );
+      if ('created' in outcome) return { request: outcome.created, created: true };
+      observed = outcome.changed;
+    }
+    throw new ServiceUnavailableException(
+      "The device's requests kept changing while this one was being stored; nothing was stored. Try again.",
+    );
   }
 
   private async parse(pem: string): Promise<ParsedCsr> {

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
 import type {
   Certificate,
   CertificateRequest,
@@ -8,7 +8,7 @@ import type {
   PrismaClient,
   RequestStatus,
 } from '../generated/client';
-import { inTransaction, query, queryOne, Queryable, statement } from '../sql/statement';
+import { query, queryOne, Queryable, statement } from '../sql/statement';
 import { utcParam } from '../sql/utc-param';
 import { PG_POOL, PRISMA } from '../tokens';
 import type { Db } from './audit.repository';
@@ -16,11 +16,11 @@ import type { ChallengeRecord } from './challenge.repository';
 import {
   CREATE_REQUEST,
   GET_WITH_CERTIFICATE,
-  lockDeviceSql,
   RequestRow,
   requestWithCertificateOf,
-  SUBMISSION_STATE,
-  SubmissionStateRow,
+  SUBMIT_REQUEST,
+  SubmissionStateJson,
+  SubmitRequestRow,
 } from './certificate-request.submission-sql';
 import {
   REQUEST_FOR_DEVICE,
@@ -79,6 +79,46 @@ export interface SubmissionState {
   /** When asked for (`withLive`): the device's open requests and live certificates, newest first. */
   live: LiveRequest[];
 }
+
+/**
+ * What a device's first submission for a CSR finds: what a submission decides on before it
+ * has read anything ({@link CertificateRequestRepository.createIfUnchanged} with `decidedOn` null).
+ */
+export const NOTHING_FOUND: SubmissionState = Object.freeze({
+  idempotent: null,
+  openId: null,
+  replaces: null,
+  live: Object.freeze([]) as unknown as LiveRequest[],
+});
+
+/** A state as the database read it under the device's lock, with its version to decide on. */
+export interface ObservedSubmissionState {
+  state: SubmissionState;
+  /** Identifies this state: {@link CertificateRequestRepository.createIfUnchanged} compares it. */
+  version: string;
+}
+
+/** What identifies a submission: the device, and what it submits. */
+export interface SubmissionQuery {
+  deviceId: string;
+  idempotencyKey?: string;
+  csrSha256: string;
+  identifierSet: string;
+  /** Whether to list the live requests (the home-privacy guard's input). */
+  withLive: boolean;
+}
+
+/** A submission's new request: what the query does not already say. */
+export type SubmittedRequest = Omit<
+  NewRequest,
+  'deviceId' | 'idempotencyKey' | 'csrSha256' | 'identifierSet' | 'isRenewal'
+>;
+
+/** The outcome of {@link CertificateRequestRepository.createIfUnchanged}. */
+export type CreateIfUnchanged =
+  | { created: RequestWithCertificate }
+  /** Nothing stored: the state is no longer the one decided on; here it is as it is now. */
+  | { changed: ObservedSubmissionState };
 
 /** An open request or one with a live certificate, as the home-privacy guard compares them. */
 export interface LiveRequest {
@@ -156,61 +196,51 @@ export class CertificateRequestRepository {
   }
 
   /**
-   * Runs `fn` in a transaction on one pooled connection that holds the device's advisory
-   * lock: submissions (and the renewal scheduler's requests, `RenewalRepository`) for one
-   * device are serialised, so two identical ones arriving together cannot both create a
-   * request. Waits at most `maxWaitMs` for a connection ({@link PoolWaitTimeoutError}).
+   * Reads what a submission decides on, under the device's lock (one statement): the request
+   * already made with `idempotencyKey`, the newest open request for this CSR, the device's
+   * live certificate for exactly `identifierSet`, and with `withLive` the device's open
+   * requests and live certificates with their keys and kinds (the 50 newest): what the
+   * home-privacy guard compares a new request against.
    */
-  withDeviceLocked<T>(
-    deviceId: string,
-    fn: (tx: PoolClient) => Promise<T>,
-    opts: { maxWaitMs: number },
-  ): Promise<T> {
-    // The lock travels with BEGIN: one round trip fewer on every submission.
-    return inTransaction(this.pool, fn, { ...opts, beginWith: lockDeviceSql(deviceId) });
+  async submissionState(query: SubmissionQuery): Promise<ObservedSubmissionState> {
+    const { observed } = await this.submit(query, null, null);
+    return observed;
   }
 
   /**
-   * In one statement: the request already made with `idempotencyKey`, the newest open
-   * request for this CSR, the device's live certificate for exactly `identifierSet`, and
-   * with `withLive` the device's open requests and live certificates with their keys and
-   * kinds (the 50 newest): what the home-privacy guard compares a new request against.
+   * Stores `request` if the device's submission state is still the one it was decided on, in
+   * one statement under the device's lock (submissions and the renewal scheduler's requests
+   * for one device are serialised, so two identical ones arriving together cannot both create
+   * a request). `decidedOn` is the `version` of a state read by this repository, or null for
+   * {@link NOTHING_FOUND}. When the state changed, nothing is stored and it is returned to
+   * decide on again. The caller decides; this only checks that the ground did not move.
    */
-  async submissionState(
-    tx: Queryable,
-    s: {
-      deviceId: string;
-      idempotencyKey?: string;
-      csrSha256: string;
-      identifierSet: string;
-      withLive: boolean;
-    },
-  ): Promise<SubmissionState> {
-    const row = (await queryOne<SubmissionStateRow>(tx, SUBMISSION_STATE, [
-      s.deviceId,
-      s.idempotencyKey ?? null,
-      s.csrSha256,
-      s.identifierSet,
-      s.withLive,
+  async createIfUnchanged(
+    query: SubmissionQuery,
+    decidedOn: string | null,
+    request: SubmittedRequest,
+  ): Promise<CreateIfUnchanged> {
+    const { observed, created } = await this.submit(query, decidedOn, request);
+    return created ? { created } : { changed: observed };
+  }
+
+  private async submit(
+    query: SubmissionQuery,
+    decidedOn: string | null,
+    request: SubmittedRequest | null,
+  ): Promise<{ observed: ObservedSubmissionState; created: RequestWithCertificate | null }> {
+    const { state, version, ...row } = (await queryOne<SubmitRequestRow>(this.pool, SUBMIT_REQUEST, [
+      query.deviceId,
+      query.idempotencyKey ?? null,
+      query.csrSha256,
+      query.identifierSet,
+      query.withLive,
+      decidedOn,
+      request && JSON.stringify(submittedRequestJson(request)),
     ]))!;
     return {
-      idempotent:
-        row.idempotentId === null ? null : { id: row.idempotentId, csrSha256: row.idempotentCsrSha256! },
-      openId: row.openId,
-      replaces: row.replacesId === null ? null : { id: row.replacesId, ariCertId: row.replacesAriCertId! },
-      live: (row.live ?? []).map((l) => ({
-        identifierSet: l.identifierSet,
-        publicKeySha256: l.publicKeySha256,
-        status: l.status,
-        createdAt: new Date(l.createdAtMs),
-        certificate:
-          l.certificateCreatedAtMs === null
-            ? null
-            : {
-                createdAt: new Date(l.certificateCreatedAtMs),
-                publicKeySha256: l.certificatePublicKeySha256!,
-              },
-      })),
+      observed: { state: submissionStateOf(state), version },
+      created: row.id === null ? null : { ...(row as CertificateRequest), certificate: null },
     };
   }
 
@@ -267,6 +297,44 @@ export class CertificateRequestRepository {
       take: limit,
     });
   }
+}
+
+/** The JSON `fleetcert_submit_request` inserts from; absent fields are its column defaults or null. */
+function submittedRequestJson(r: SubmittedRequest) {
+  return {
+    status: r.status ?? 'pending',
+    identifiers: r.identifiers,
+    csrPem: r.csrPem,
+    publicKeySha256: r.publicKeySha256,
+    profile: r.profile ?? null,
+    challengeType: r.challengeType,
+    http01Mode: r.http01Mode ?? null,
+    deferredUntil: r.deferredUntil?.toISOString() ?? null,
+    replacesCertificateId: r.replacesCertificateId ?? null,
+    ariReplaces: r.ariReplaces ?? null,
+  };
+}
+
+function submissionStateOf(row: SubmissionStateJson): SubmissionState {
+  return {
+    idempotent:
+      row.idempotentId === null ? null : { id: row.idempotentId, csrSha256: row.idempotentCsrSha256! },
+    openId: row.openId,
+    replaces: row.replacesId === null ? null : { id: row.replacesId, ariCertId: row.replacesAriCertId! },
+    live: row.live.map((l) => ({
+      identifierSet: l.identifierSet,
+      publicKeySha256: l.publicKeySha256,
+      status: l.status,
+      createdAt: new Date(l.createdAtMs),
+      certificate:
+        l.certificateCreatedAtMs === null
+          ? null
+          : {
+              createdAt: new Date(l.certificateCreatedAtMs),
+              publicKeySha256: l.certificatePublicKeySha256!,
+            },
+    })),
+  };
 }
 
 type RequestForWorkRow = Omit<RequestForWork, 'device'> & {

@@ -2,7 +2,7 @@
 // write: CertificateRequestRepository runs them, nothing else does.
 import type { Certificate, CertificateRequest, RequestStatus } from '../generated/client';
 import { statement } from '../sql/statement';
-import { epochMsOf, utcParam } from '../sql/utc-param';
+import { utcParam } from '../sql/utc-param';
 import type { RequestWithCertificate } from './certificate-request.repository';
 
 /** The columns of `certificate_requests r` under Prisma's field names and values. */
@@ -60,19 +60,23 @@ export function requestWithCertificateOf(row: RequestRow): RequestWithCertificat
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * Serialises submissions per device until the transaction ends: two identical submissions
- * arriving together cannot both create a request. Its own statement, not part of the reads
- * after it: a statement's snapshot is taken when it starts, before it waits for the lock.
- * Sent with BEGIN in one simple query (`beginWith`), which takes no parameters: the device
- * id is a literal, checked to be a UUID first.
+ * Serialises a device's new requests until the transaction ends: the renewal scheduler's
+ * (`RenewalRepository`) and, with the same key, submissions (`fleetcert_submit_request`):
+ * two arriving together cannot both create a request. Its own statement, not part of the
+ * reads after it: a statement's snapshot is taken when it starts, before it waits for the
+ * lock. Sent with BEGIN in one simple query (`beginWith`), which takes no parameters: the
+ * device id is a literal, checked to be a UUID first.
  */
 export function lockDeviceSql(deviceId: string): string {
   if (!UUID.test(deviceId)) throw new TypeError(`not a device id: ${JSON.stringify(deviceId)}`);
   return `SELECT pg_advisory_xact_lock(hashtextextended('${deviceId}', 0))`;
 }
 
-/** What {@link SUBMISSION_STATE} finds; ids are null where nothing matches. */
-export interface SubmissionStateRow {
+/**
+ * What a submission decides on (`fleetcert_submission_state`, prisma/migrations/
+ * 20261122100000_submit_request_function); ids are null where nothing matches.
+ */
+export interface SubmissionStateJson {
   /** The request already made with this Idempotency-Key, and its CSR's hash. */
   idempotentId: string | null;
   idempotentCsrSha256: string | null;
@@ -81,11 +85,11 @@ export interface SubmissionStateRow {
   /** The device's newest live certificate for exactly this identifier set: what a new one replaces. */
   replacesId: string | null;
   replacesAriCertId: string | null;
-  /** When asked for: the device's open requests and those with a live certificate, newest first. */
-  live: LiveRequestJson[] | null;
+  /** When asked for: the device's open requests and those with a live certificate, newest first; else empty. */
+  live: LiveRequestJson[];
 }
 
-/** A live request in {@link SubmissionStateRow.live}: JSON, so instants are epoch milliseconds. */
+/** A live request in {@link SubmissionStateJson.live}: JSON, so instants are epoch milliseconds. */
 export interface LiveRequestJson {
   identifierSet: string;
   publicKeySha256: string;
@@ -95,45 +99,24 @@ export interface LiveRequestJson {
   certificatePublicKeySha256: string | null;
 }
 
+/** A row of {@link SUBMIT_REQUEST}: the request columns are all null when nothing was stored. */
+export type SubmitRequestRow = { state: SubmissionStateJson; version: string } & {
+  [K in keyof CertificateRequest]: CertificateRequest[K] | null;
+};
+
 /**
- * Everything a submission decides on, in one round trip, always one row: $1 device id,
- * $2 Idempotency-Key (null: none), $3 the CSR's SHA-256, $4 the identifier set, $5 whether
- * to list the live requests (the home-privacy guard's input; 50 newest).
+ * The whole submission in one round trip, always one row (`fleetcert_submit_request`, see
+ * its migration): under the device's lock, reads the state and stores the request if the
+ * state is the one decided on. $1 device id, $2 Idempotency-Key (null: none), $3 the CSR's
+ * SHA-256, $4 the identifier set, $5 whether to list the live requests (the home-privacy
+ * guard's input), $6 the version of the state decided on (null: nothing found), $7 the
+ * request to store as JSON (null: only read the state).
  */
-export const SUBMISSION_STATE = statement(
-  'certificateRequests.submissionState',
-  `SELECT idem.id AS "idempotentId", idem."csrSha256" AS "idempotentCsrSha256",
-          (SELECT o.id FROM certificate_requests o
-            WHERE o."deviceId" = $1::uuid AND o."csrSha256" = $3
-              AND o.status IN ('pending', 'deferred', 'processing')
-            ORDER BY o."createdAt" DESC
-            LIMIT 1) AS "openId",
-          replaced.id AS "replacesId", replaced."ariCertId" AS "replacesAriCertId",
-          CASE WHEN $5::boolean THEN
-            (SELECT COALESCE(json_agg(json_build_object(
-                       'identifierSet', l."identifierSet", 'publicKeySha256', l."publicKeySha256",
-                       'status', l.status, 'createdAtMs', ${epochMsOf('l."createdAt"')},
-                       'certificateCreatedAtMs', ${epochMsOf('l."certificateCreatedAt"')},
-                       'certificatePublicKeySha256', l."certificatePublicKeySha256")
-                     ORDER BY l."createdAt" DESC), '[]'::json)
-               FROM (SELECT r."identifierSet", r."publicKeySha256", r.status, r."createdAt",
-                            c."createdAt" AS "certificateCreatedAt",
-                            c."publicKeySha256" AS "certificatePublicKeySha256"
-                       FROM certificate_requests r LEFT JOIN certificates c ON c."requestId" = r.id
-                      WHERE r."deviceId" = $1::uuid
-                        AND (r.status IN ('pending', 'deferred', 'processing')
-                             OR (r.status = 'valid' AND c."revokedAt" IS NULL
-                                 AND c."notAfter" > (clock_timestamp() AT TIME ZONE 'UTC')))
-                      ORDER BY r."createdAt" DESC
-                      LIMIT 50) AS l)
-          END AS live
-     FROM (SELECT 1) AS one
-     LEFT JOIN certificate_requests idem ON idem."deviceId" = $1::uuid AND idem."idempotencyKey" = $2
-     LEFT JOIN LATERAL (SELECT c.id, c."ariCertId" FROM certificates c
-                         WHERE c."deviceId" = $1::uuid AND c."identifierSet" = $4
-                           AND c."supersededById" IS NULL AND c."revokedAt" IS NULL
-                         ORDER BY c."notBefore" DESC
-                         LIMIT 1) AS replaced ON true`,
+export const SUBMIT_REQUEST = statement(
+  'certificateRequests.submit',
+  `SELECT s.state, s.version, ${REQUEST_COLUMNS}
+     FROM fleetcert_submit_request($1, $2, $3, $4, $5, $6, $7::jsonb) AS s
+     CROSS JOIN LATERAL (SELECT (s.created).*) AS r`,
 );
 
 /** $1 request id. */
