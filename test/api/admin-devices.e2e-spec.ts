@@ -1,6 +1,7 @@
 import { PRISMA, PrismaClient } from '@fleetcert/db';
 import { startTestApi, TestApi } from '../support/api';
 import { testConfig } from '../support/config';
+import { isolatedDatabase } from '../support/isolated-database';
 
 describe('Admin device API', () => {
   let api: TestApi;
@@ -8,15 +9,27 @@ describe('Admin device API', () => {
   let viewer: string;
   let prisma: PrismaClient;
 
+  // A database of its own: "changes nothing" is checked by counting every device and audit
+  // event, which other test files writing to a shared database would change meanwhile.
+  let database: Awaited<ReturnType<typeof isolatedDatabase>>;
+
   beforeAll(async () => {
+    database = await isolatedDatabase('admindevices');
     api = await startTestApi(
-      testConfig({ FLEETCERT_FLEET_NAME: 'admin-devices', FLEETCERT_FLEET_ZONE: 'admin.fleet.test' }),
+      testConfig({
+        DATABASE_URL: database.url,
+        FLEETCERT_FLEET_NAME: 'admin-devices',
+        FLEETCERT_FLEET_ZONE: 'admin.fleet.test',
+      }),
     );
     admin = await api.operatorKey('admin');
     viewer = await api.operatorKey('viewer');
     prisma = api.app.get(PRISMA);
   });
-  afterAll(() => api.close());
+  afterAll(async () => {
+    await api?.close();
+    await database?.drop();
+  });
 
   it('should create a device with a random DNS-safe label, its hostname in the zone, and a token shown once', async () => {
     const res = await api.request('POST', '/v1/admin/devices', {

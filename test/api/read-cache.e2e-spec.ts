@@ -4,6 +4,7 @@ import { Metrics } from '@fleetcert/observability';
 import { CHANGE_FEED } from '../../apps/api/src/read-cache/read-caches';
 import { startTestApi, TestApi, TestResponse } from '../support/api';
 import { testConfig } from '../support/config';
+import { isolatedDatabase } from '../support/isolated-database';
 import { waitFor } from '../support/wait-for';
 
 const ZONE = 'cache.fleet.test';
@@ -19,12 +20,21 @@ describe('read caches kept exact by Postgres change notifications', () => {
   let prisma: PrismaClient;
   let admin: string;
 
+  // A database of its own: other test files count devices and audit events in the shared one.
+  let database: Awaited<ReturnType<typeof isolatedDatabase>>;
+
   beforeAll(async () => {
-    api = await startTestApi(testConfig({ FLEETCERT_FLEET_NAME: 'cache', FLEETCERT_FLEET_ZONE: ZONE }));
+    database = await isolatedDatabase('readcache');
+    api = await startTestApi(
+      testConfig({ DATABASE_URL: database.url, FLEETCERT_FLEET_NAME: 'cache', FLEETCERT_FLEET_ZONE: ZONE }),
+    );
     prisma = api.app.get(PRISMA);
     admin = await api.operatorKey('admin');
   });
-  afterAll(() => api.close());
+  afterAll(async () => {
+    await api?.close();
+    await database?.drop();
+  });
 
   async function call(method: string, path: string, token: string): Promise<TestResponse> {
     const res = await fetch(api.url + path, { method, headers: { authorization: `Bearer ${token}` } });
@@ -150,6 +160,7 @@ describe('read caches kept exact by Postgres change notifications', () => {
   it('should serve without caches when they are turned off', async () => {
     const off = await startTestApi(
       testConfig({
+        DATABASE_URL: database.url,
         FLEETCERT_FLEET_NAME: 'cache',
         FLEETCERT_FLEET_ZONE: ZONE,
         FLEETCERT_READ_CACHE_ENTRIES: '0',

@@ -93,6 +93,15 @@ export class ChangeFeed {
   }
 
   /**
+   * A change to this device's rows that this process has just committed: subscribers hear
+   * of it now instead of when Postgres delivers the notification (which still comes). What
+   * they read after this call includes the change.
+   */
+  changedHere(deviceId: string): void {
+    for (const subscriber of this.subscribers) subscriber.deviceChanged(deviceId);
+  }
+
+  /**
    * Resolves once every change committed before the call has reached this process's
    * subscribers: it sends a marker on the channel and waits for it to come back, which
    * Postgres delivers after everything committed before it. The API calls it after a
