@@ -5,7 +5,7 @@ import { createApiApp } from './create-api-app';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  const logger = createLogger({ name: 'api', level: config.logLevel });
+  const logger = createLogger({ name: 'api', level: config.logLevel, buffered: true });
   const app = await createApiApp(config, logger);
   await app.listen({ host: config.http.host, port: config.http.port });
   logger.info(

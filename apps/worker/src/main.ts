@@ -7,7 +7,7 @@ import { WorkerModule } from './worker.module';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  const logger = createLogger({ name: 'worker', level: config.logLevel });
+  const logger = createLogger({ name: 'worker', level: config.logLevel, buffered: true });
   const app = await NestFactory.createApplicationContext(
     WorkerModule.forRoot(config, new Metrics('worker')),
     {

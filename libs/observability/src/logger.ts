@@ -24,18 +24,33 @@ export const REDACTED_PATHS = [
 export interface LoggerOptions {
   level: string;
   name: string;
+  /**
+   * Buffer stdout writes (servers): lines leave in batches of 4 KiB or every
+   * {@link FLUSH_INTERVAL_MS}, instead of one write(2) per line, which cost the API ~10% of
+   * its CPU at a few thousand requests a second. pino flushes the buffer when the process
+   * exits, crash included; only a SIGKILL loses what is buffered.
+   */
+  buffered?: boolean;
 }
+
+/** Longest a buffered line waits before it is written. */
+export const FLUSH_INTERVAL_MS = 250;
 
 /** The one logger of a process: structured JSON on stdout. */
 export function createLogger(opts: LoggerOptions): Logger {
-  return pino({
+  const options = {
     name: opts.name,
     level: opts.level,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     base: { service: opts.name },
     timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label) => ({ level: label }) },
-  });
+    formatters: { level: (label: string) => ({ level: label }) },
+  };
+  if (!opts.buffered) return pino(options);
+  return pino(
+    options,
+    pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: FLUSH_INTERVAL_MS }),
+  );
 }
 
 export type { Logger };
