@@ -5,6 +5,7 @@ import { createPrismaClientOnPool } from '../../libs/db/src/prisma-client';
 import {
   CertificateRequestRepository,
   NewRequest,
+  RequestWithCertificate,
   NOTHING_FOUND,
   SubmissionQuery,
   SubmittedRequest,
@@ -41,6 +42,19 @@ describe('CertificateRequestRepository (submission statements)', () => {
       data: { fleetId, identifier: `d${n}`, label: `d${n}`, hostname: `d${n}.sub.example.test` },
     });
     return device.id;
+  }
+
+  /**
+   * Stores a fixture request through the one insert path there is, the submission's
+   * compare-and-insert: on the state as it is, which nothing changes meanwhile here.
+   */
+  async function create(r: NewRequest): Promise<RequestWithCertificate> {
+    const { deviceId, idempotencyKey, csrSha256, identifierSet, isRenewal: _, ...submitted } = r;
+    const q: SubmissionQuery = { deviceId, idempotencyKey, csrSha256, identifierSet, withLive: false };
+    const { version } = await requests.submissionState(q);
+    const outcome = await requests.createIfUnchanged(q, version, submitted);
+    if (!('created' in outcome)) throw new Error('the fixture state changed under the test');
+    return outcome.created;
   }
 
   function newRequest(deviceId: string, extra: Partial<NewRequest> = {}): NewRequest {
@@ -92,11 +106,11 @@ describe('CertificateRequestRepository (submission statements)', () => {
   const state = async (deviceId: string, s: Partial<SubmissionQuery> = {}) =>
     (await requests.submissionState(query(deviceId, s))).state;
 
-  describe('create', () => {
+  describe('storing a request (fleetcert_submit_request)', () => {
     it('should store the request as Prisma reads it, and return the same', async () => {
       const deviceId = await newDevice();
       const deferredUntil = new Date(Date.now() + 3_600_000);
-      const created = await requests.create(
+      const created = await create(
         newRequest(deviceId, {
           identifiers: [{ type: 'ip', value: '192.0.2.1' }],
           identifierSet: 'ip:192.0.2.1',
@@ -107,7 +121,6 @@ describe('CertificateRequestRepository (submission statements)', () => {
           status: 'deferred',
           deferredUntil,
         }),
-        pool,
       );
 
       const stored = await prisma.certificateRequest.findUniqueOrThrow({
@@ -131,7 +144,7 @@ describe('CertificateRequestRepository (submission statements)', () => {
 
     it('should default to pending, dns-01, no idempotency key, no replacement', async () => {
       const deviceId = await newDevice();
-      const created = await requests.create(newRequest(deviceId), pool);
+      const created = await create(newRequest(deviceId));
       expect(created).toMatchObject({
         status: 'pending',
         challengeType: 'dns_01',
@@ -147,7 +160,7 @@ describe('CertificateRequestRepository (submission statements)', () => {
   describe('getWithCertificate', () => {
     it('should read a request with its certificate as Prisma does, and null for an unknown id', async () => {
       const deviceId = await newDevice();
-      const request = await requests.create(newRequest(deviceId), pool);
+      const request = await create(newRequest(deviceId));
       await certificateFor(request.id, deviceId, { notBefore: new Date(Date.now() - DAY) });
 
       expect(await requests.getWithCertificate(request.id)).toEqual(
@@ -173,8 +186,8 @@ describe('CertificateRequestRepository (submission statements)', () => {
     it("should find the request made with the Idempotency-Key, whatever its CSR, and only this device's", async () => {
       const deviceId = await newDevice();
       const other = await newDevice();
-      const earlier = await requests.create(newRequest(deviceId, { idempotencyKey: 'boot-7' }), pool);
-      await requests.create(newRequest(other, { idempotencyKey: 'boot-8' }), pool);
+      const earlier = await create(newRequest(deviceId, { idempotencyKey: 'boot-7' }));
+      await create(newRequest(other, { idempotencyKey: 'boot-8' }));
 
       expect((await state(deviceId, { idempotencyKey: 'boot-7' })).idempotent).toEqual({
         id: earlier.id,
@@ -186,9 +199,9 @@ describe('CertificateRequestRepository (submission statements)', () => {
 
     it('should find the newest open request for the CSR, and none once it is valid or failed', async () => {
       const deviceId = await newDevice();
-      const first = await requests.create(newRequest(deviceId), pool);
+      const first = await create(newRequest(deviceId));
       const csrSha256 = first.csrSha256;
-      const second = await requests.create(newRequest(deviceId, { csrSha256, status: 'deferred' }), pool);
+      const second = await create(newRequest(deviceId, { csrSha256, status: 'deferred' }));
       await prisma.certificateRequest.update({
         where: { id: first.id },
         data: { createdAt: new Date(second.createdAt.getTime() - 1000) },
@@ -206,7 +219,7 @@ describe('CertificateRequestRepository (submission statements)', () => {
       const deviceId = await newDevice();
       const now = Date.now();
       const made = async (daysAgo: number, extra: Parameters<typeof certificateFor>[3] = {}) => {
-        const request = await requests.create(newRequest(deviceId, { status: 'valid' }), pool);
+        const request = await create(newRequest(deviceId, { status: 'valid' }));
         return certificateFor(request.id, deviceId, { notBefore: new Date(now - daysAgo * DAY) }, extra);
       };
       const older = await made(20);
@@ -222,25 +235,25 @@ describe('CertificateRequestRepository (submission statements)', () => {
     it('should list, when asked, the open requests and live certificates for the privacy guard', async () => {
       const deviceId = await newDevice();
       const now = Date.now();
-      const open = await requests.create(newRequest(deviceId, { status: 'processing' }), pool);
-      const live = await requests.create(newRequest(deviceId, { status: 'valid' }), pool);
+      const open = await create(newRequest(deviceId, { status: 'processing' }));
+      const live = await create(newRequest(deviceId, { status: 'valid' }));
       const issued = await certificateFor(live.id, deviceId, {
         notBefore: new Date(now - DAY),
         createdAt: new Date(now - DAY + 123),
       });
-      const expired = await requests.create(newRequest(deviceId, { status: 'valid' }), pool);
+      const expired = await create(newRequest(deviceId, { status: 'valid' }));
       await certificateFor(expired.id, deviceId, {
         notBefore: new Date(now - 9 * DAY),
         notAfter: new Date(now - DAY),
       });
-      const revoked = await requests.create(newRequest(deviceId, { status: 'valid' }), pool);
+      const revoked = await create(newRequest(deviceId, { status: 'valid' }));
       await certificateFor(
         revoked.id,
         deviceId,
         { notBefore: new Date(now - DAY) },
         { revokedAt: new Date() },
       );
-      await requests.create(newRequest(deviceId, { status: 'failed' }), pool);
+      await create(newRequest(deviceId, { status: 'failed' }));
       await prisma.certificateRequest.update({
         where: { id: live.id },
         data: { createdAt: new Date(open.createdAt.getTime() - 1000) },
@@ -328,7 +341,7 @@ describe('CertificateRequestRepository (submission statements)', () => {
     it('should store nothing when the state is not the one decided on, and answer with it to decide again', async () => {
       const deviceId = await newDevice();
       const q = query(deviceId, { csrSha256: csr(), withLive: true });
-      const open = await requests.create(newRequest(deviceId, { csrSha256: q.csrSha256 }), pool);
+      const open = await create(newRequest(deviceId, { csrSha256: q.csrSha256 }));
 
       const first = await requests.createIfUnchanged(q, null, submitted());
       if (!('changed' in first)) throw new Error('stored although a request for the CSR is open');
@@ -375,7 +388,14 @@ describe('CertificateRequestRepository (submission statements)', () => {
         const waiting = requests.createIfUnchanged(q, null, submitted());
         await waitForAdvisoryLockWaiter();
         // Stored while the submission waits: its read must come after the lock, not before.
-        await requests.create(newRequest(deviceId, { csrSha256: q.csrSha256 }), holder);
+        // (Inserted in the lock holder's own transaction: the submission path would wait for the lock.)
+        await holder.query(
+          `INSERT INTO certificate_requests
+                  (id, "deviceId", identifiers, "identifierSet", "csrPem", "csrSha256", "publicKeySha256",
+                   "challengeType", "updatedAt")
+           VALUES (gen_random_uuid(), $1, '[]', $2, 'csr', $3, $4, 'dns-01', now())`,
+          [deviceId, q.identifierSet, q.csrSha256, 'held'.padEnd(64, '0')],
+        );
         await holder.query('COMMIT');
         expect(await waiting).toHaveProperty('changed.state.openId');
       } finally {

@@ -14,7 +14,6 @@ import { PG_POOL, PRISMA } from '../tokens';
 import type { Db } from './audit.repository';
 import type { ChallengeRecord } from './challenge.repository';
 import {
-  CREATE_REQUEST,
   GET_WITH_CERTIFICATE,
   RequestRow,
   requestWithCertificateOf,
@@ -248,28 +247,6 @@ export class CertificateRequestRepository {
   async getWithCertificate(id: string, db: Queryable = this.pool): Promise<RequestWithCertificate | null> {
     const row = await queryOne<RequestRow>(db, GET_WITH_CERTIFICATE, [id]);
     return row ? requestWithCertificateOf(row) : null;
-  }
-
-  /** Stores a new request; it has no certificate yet. */
-  async create(data: NewRequest, tx: Queryable): Promise<RequestWithCertificate> {
-    const row = await queryOne<CertificateRequest>(tx, CREATE_REQUEST, [
-      data.deviceId,
-      data.status ?? 'pending',
-      JSON.stringify(data.identifiers),
-      data.identifierSet,
-      data.csrPem,
-      data.csrSha256,
-      data.publicKeySha256,
-      data.idempotencyKey ?? null,
-      data.profile ?? null,
-      data.challengeType,
-      data.http01Mode ?? null,
-      data.deferredUntil ?? null,
-      data.replacesCertificateId ?? null,
-      data.ariReplaces ?? null,
-      data.isRenewal ?? false,
-    ]);
-    return { ...row!, certificate: null };
   }
 
   update(

@@ -2,7 +2,6 @@
 // write: CertificateRequestRepository runs them, nothing else does.
 import type { Certificate, CertificateRequest, RequestStatus } from '../generated/client';
 import { statement } from '../sql/statement';
-import { utcParam } from '../sql/utc-param';
 import type { RequestWithCertificate } from './certificate-request.repository';
 
 /** The columns of `certificate_requests r` under Prisma's field names and values. */
@@ -125,24 +124,4 @@ export const GET_WITH_CERTIFICATE = statement(
   `SELECT ${REQUEST_COLUMNS}, ${CERTIFICATE_COLUMNS}
      FROM certificate_requests r LEFT JOIN certificates c ON c."requestId" = r.id
     WHERE r.id = $1::uuid`,
-);
-
-/**
- * $1 device id, $2 status, $3 identifiers (JSON text), $4 identifier set, $5 CSR PEM,
- * $6 CSR SHA-256, $7 public key SHA-256, $8 Idempotency-Key, $9 profile, $10 challenge type
- * (Prisma's name), $11 http-01 mode, $12 deferred until, $13 replaced certificate id,
- * $14 ARI `replaces`, $15 is a renewal. Returns the request as stored.
- */
-export const CREATE_REQUEST = statement(
-  'certificateRequests.create',
-  `WITH t AS (SELECT clock_timestamp() AT TIME ZONE 'UTC' AS now)
-   INSERT INTO certificate_requests AS r
-          (id, "deviceId", status, identifiers, "identifierSet", "csrPem", "csrSha256", "publicKeySha256",
-           "idempotencyKey", profile, "challengeType", "http01Mode", "deferredUntil", "replacesCertificateId",
-           "ariReplaces", "isRenewal", "createdAt", "updatedAt")
-   SELECT gen_random_uuid(), $1::uuid, $2::"RequestStatus", $3::jsonb, $4, $5, $6, $7, $8, $9,
-          replace($10, '_', '-')::"ChallengeType", $11::"Http01Mode", ${utcParam(12)}, $13::uuid, $14, $15,
-          t.now, t.now
-     FROM t
-   RETURNING ${REQUEST_COLUMNS}`,
 );
