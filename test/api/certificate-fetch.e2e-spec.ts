@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { CertificateRequestRepository, PRISMA, PrismaClient } from '@fleetcert/db';
 import { startTestApi, TestApi } from '../support/api';
 import { testConfig } from '../support/config';
+import { storeCertificate, storeRequest } from '../support/stored-rows';
 
 const ZONE = 'fetch.fleet.test';
 
@@ -26,60 +26,12 @@ describe('GET /v1/certificates/{id} and the list in GET /v1/device', () => {
     return (await api.request('POST', '/v1/admin/devices', { token: admin, body: {} })).body;
   }
 
-  function request(
-    deviceId: string,
-    hostname: string,
-    data: {
-      createdAt: Date;
-      status?: 'pending' | 'deferred' | 'processing' | 'valid' | 'failed';
-      profile?: string;
-      challengeType?: 'dns_01' | 'http_01';
-      http01Mode?: 'proxy' | 'pull';
-      deferredUntil?: Date;
-      errorType?: string;
-      errorDetail?: string;
-      identifiers?: { type: string; value: string }[];
-    },
-  ) {
-    const identifiers = data.identifiers ?? [{ type: 'dns', value: hostname }];
-    return prisma.certificateRequest.create({
-      data: {
-        deviceId,
-        identifiers,
-        identifierSet: identifiers.map((i) => `${i.type}:${i.value}`).join(','),
-        csrPem: 'csr',
-        csrSha256: randomBytes(32).toString('hex'),
-        publicKeySha256: randomBytes(32).toString('hex'),
-        challengeType: 'dns_01',
-        ...data,
-      },
-    });
-  }
-
-  function certificate(
-    r: { id: string; deviceId: string; identifierSet: string },
-    data: { notBefore: Date; chainPem: string; renewal?: boolean; revokedAt?: Date },
-  ) {
-    const notAfter = new Date(data.notBefore.getTime() + 90 * 86_400_000);
-    return prisma.certificate.create({
-      data: {
-        requestId: r.id,
-        deviceId: r.deviceId,
-        serial: randomBytes(8).toString('hex'),
-        ariCertId: `aki.${randomBytes(8).toString('hex')}`,
-        identifierSet: r.identifierSet,
-        notBefore: data.notBefore,
-        notAfter,
-        chainPem: data.chainPem,
-        publicKeySha256: randomBytes(32).toString('hex'),
-        revokedAt: data.revokedAt,
-        ...(data.renewal !== false && {
-          renewalStart: new Date(notAfter.getTime() - 30 * 86_400_000),
-          renewalEnd: new Date(notAfter.getTime() - 28 * 86_400_000),
-        }),
-      },
-    });
-  }
+  const request = (deviceId: string, hostname: string, data: Parameters<typeof storeRequest>[3]) =>
+    storeRequest(prisma, deviceId, hostname, data);
+  const certificate = (
+    r: Parameters<typeof storeCertificate>[1],
+    data: Parameters<typeof storeCertificate>[2],
+  ) => storeCertificate(prisma, r, data);
 
   it("should show a valid certificate with its chain and renewal window, the request that replaced it, and the device's latest", async () => {
     const device = await newDevice();

@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { ChangeFeed, PRISMA, PrismaClient } from '@fleetcert/db';
 import { Metrics } from '@fleetcert/observability';
 import { CHANGE_FEED } from '../../apps/api/src/read-cache/read-caches';
 import { startTestApi, TestApi, TestResponse } from '../support/api';
 import { testConfig } from '../support/config';
 import { isolatedDatabase } from '../support/isolated-database';
+import { storeCertificate, storeRequest } from '../support/stored-rows';
 import { waitFor } from '../support/wait-for';
 
 const ZONE = 'cache.fleet.test';
@@ -49,31 +49,12 @@ describe('read caches kept exact by Postgres change notifications', () => {
   /** A device with a valid certificate, written as the worker would write it. */
   async function deviceWithCertificate() {
     const device = (await api.request('POST', '/v1/admin/devices', { token: admin, body: {} })).body;
-    const identifierSet = `dns:${device.hostname}`;
-    const request = await prisma.certificateRequest.create({
-      data: {
-        deviceId: device.id,
-        identifiers: [{ type: 'dns', value: device.hostname }],
-        identifierSet,
-        csrPem: 'csr',
-        csrSha256: randomBytes(32).toString('hex'),
-        publicKeySha256: randomBytes(32).toString('hex'),
-        challengeType: 'dns_01',
-        status: 'valid',
-      },
-    });
-    await prisma.certificate.create({
-      data: {
-        requestId: request.id,
-        deviceId: device.id,
-        serial: randomBytes(8).toString('hex'),
-        ariCertId: `aki.${randomBytes(8).toString('hex')}`,
-        identifierSet,
-        notBefore: new Date(),
-        notAfter: new Date(Date.now() + 6 * 86_400_000),
-        chainPem: '-----BEGIN CERTIFICATE-----\nfirst\n-----END CERTIFICATE-----\n',
-        publicKeySha256: randomBytes(32).toString('hex'),
-      },
+    const request = await storeRequest(prisma, device.id, device.hostname, { status: 'valid' });
+    await storeCertificate(prisma, request, {
+      notBefore: new Date(),
+      notAfter: new Date(Date.now() + 6 * 86_400_000),
+      chainPem: '-----BEGIN CERTIFICATE-----\nfirst\n-----END CERTIFICATE-----\n',
+      renewal: false,
     });
     await api.app.get<ChangeFeed>(CHANGE_FEED).sync();
     return { device, request };

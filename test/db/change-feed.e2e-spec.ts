@@ -4,6 +4,7 @@ import { ChangeFeed, ChangeSubscriber } from '../../libs/db/src/change-feed/chan
 import { migrate } from '../../libs/db/src/migrate';
 import { createPgPool } from '../../libs/db/src/pg-pool';
 import { createPrismaClientOnPool } from '../../libs/db/src/prisma-client';
+import { storeCertificate, storeRequest } from '../support/stored-rows';
 import { waitFor } from '../support/wait-for';
 import { databaseUrl, dropDatabase, uniqueDatabaseName } from './test-database';
 
@@ -69,30 +70,8 @@ describe('ChangeFeed on Postgres change notifications', () => {
     await prisma.deviceToken.update({ where: { id: token.id }, data: { revokedAt: new Date() } });
     expect(await heardSoFar()).toEqual([device.id, device.id]);
 
-    const request = await prisma.certificateRequest.create({
-      data: {
-        deviceId: device.id,
-        identifiers: [{ type: 'dns', value: device.hostname }],
-        identifierSet: `dns:${device.hostname}`,
-        csrPem: 'csr',
-        csrSha256: randomBytes(32).toString('hex'),
-        publicKeySha256: randomBytes(32).toString('hex'),
-        challengeType: 'dns_01',
-      },
-    });
-    await prisma.certificate.create({
-      data: {
-        requestId: request.id,
-        deviceId: device.id,
-        serial: randomBytes(8).toString('hex'),
-        ariCertId: `aki.${randomBytes(8).toString('hex')}`,
-        identifierSet: request.identifierSet,
-        notBefore: new Date(),
-        notAfter: new Date(Date.now() + 86_400_000),
-        chainPem: 'chain',
-        publicKeySha256: randomBytes(32).toString('hex'),
-      },
-    });
+    const request = await storeRequest(prisma, device.id, device.hostname);
+    await storeCertificate(prisma, request, { notBefore: new Date(), chainPem: 'chain' });
     expect(await heardSoFar()).toEqual([device.id, device.id]);
 
     // Deleting the device cascades to all of them: one notification, deduplicated.

@@ -17,27 +17,11 @@ import {
 import { createHash } from 'node:crypto';
 import { canonicalIp } from '../identifiers';
 import type { ParsedCsr } from '../csr/parse-csr';
-import type { PublicKeySummary } from '../x509/public-key';
+import { CURVES, KEY_ALGORITHMS, type PublicKeySummary } from '../x509/public-key';
 import { nameSignatureAlgorithm } from '../x509/signature-algorithm';
 
 /** The fields of {@link ParsedCsr} that come from reading the DER (not the signature check). */
 export type CsrReading = Omit<ParsedCsr, 'der' | 'csrSha256' | 'signatureValid'>;
-
-const CURVES: Readonly<Record<string, string>> = {
-  '1.2.840.10045.3.1.7': 'P-256',
-  '1.3.132.0.34': 'P-384',
-  '1.3.132.0.35': 'P-521',
-  '1.3.132.0.10': 'secp256k1',
-};
-
-const KEY_ALGORITHMS: Readonly<Record<string, string>> = {
-  '1.2.840.113549.1.1.10': 'RSASSA-PSS',
-  '1.2.840.10040.4.1': 'DSA',
-  '1.3.101.112': 'Ed25519',
-  '1.3.101.113': 'Ed448',
-  '1.3.101.110': 'X25519',
-  '1.3.101.111': 'X448',
-};
 
 /** Reads a CSR's DER with asn1-schema, as parseCsr used to; throws whatever asn1js throws. */
 export function readCsrWithAsn1Schema(der: Uint8Array): CsrReading & { signed: Buffer; signature: Buffer } {

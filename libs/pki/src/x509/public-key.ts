@@ -31,14 +31,16 @@ export const RSA_ENCRYPTION = '1.2.840.113549.1.1.1';
 export const EC_PUBLIC_KEY = '1.2.840.10045.2.1';
 export const ED25519 = '1.3.101.112';
 
-const CURVES: Readonly<Record<string, string>> = {
+/** Names of the named curves, by OID (shared with the asn1-schema test oracle: naming is not what it checks). */
+export const CURVES: Readonly<Record<string, string>> = {
   '1.2.840.10045.3.1.7': 'P-256',
   '1.3.132.0.34': 'P-384',
   '1.3.132.0.35': 'P-521',
   '1.3.132.0.10': 'secp256k1',
 };
 
-const KEY_ALGORITHMS: Readonly<Record<string, string>> = {
+/** Names of the other key algorithms, by OID. */
+export const KEY_ALGORITHMS: Readonly<Record<string, string>> = {
   '1.2.840.113549.1.1.10': 'RSASSA-PSS',
   '1.2.840.10040.4.1': 'DSA',
   [ED25519]: 'Ed25519',
