@@ -1,10 +1,13 @@
+import Redis from 'ioredis';
+import { Client } from 'pg';
 import type { BenchDatabase, EnrolledDevice } from '../support/bench-stack';
-import { enrolDevices } from '../support/bench-stack';
+import { enrolDevices, REDIS_URL } from '../support/bench-stack';
+import { PostgresBackendCpu, RedisServerCpu } from '../support/dependency-cpu';
 import { AutocannonResult, loadTest } from '../support/autocannon';
 import { makeCsrs } from '../support/csrs';
 import type { FleetcertProcess } from '../support/fleetcert-process';
 import { loadNow } from '../support/machine';
-import { CpuMeter, MiB, RssSampler } from '../support/proc';
+import { CpuMeter, MiB, RssSampler, machineBusySeconds } from '../support/proc';
 import { fixed } from '../support/stats';
 import { renderTable } from '../support/table';
 
@@ -19,6 +22,14 @@ export interface ApiRun {
   errors: number;
   connections: number;
   cpuMsPerRequest: number;
+  /** CPU of the benchmark process itself (autocannon), per request. */
+  loadGeneratorCpuMsPerRequest: number;
+  /** CPU of the Postgres backends serving the API, per request. */
+  postgresCpuMsPerRequest: number;
+  /** CPU of the Redis server (shared with anything else on the machine), per request. */
+  redisCpuMsPerRequest: number;
+  /** CPU of the whole machine (API, Postgres, Redis, load generator, anything else), per request. */
+  machineCpuMsPerRequest: number;
   apiPeakRssMiB: number;
   load: string;
   target: { perSecond: number; p99Ms: number };
@@ -59,7 +70,7 @@ export async function runApiBench(o: {
   await submissions(o.apiUrl, devices.slice(0, warmupCount), csrs.slice(0, warmupCount));
   o.log(`API: ${o.submissions} CSR submissions, ${CONNECTIONS} connections`);
   runs.push(
-    await measured(o.api, 'POST /v1/certificates (new CSR)', { perSecond: 1500, p99Ms: 50 }, () =>
+    await measured(o.api, o.db, 'POST /v1/certificates (new CSR)', { perSecond: 1500, p99Ms: 50 }, () =>
       submissions(o.apiUrl, devices.slice(warmupCount), csrs.slice(warmupCount)),
     ),
   );
@@ -69,7 +80,7 @@ export async function runApiBench(o: {
     await fetches(o.apiUrl, o.validCertificates, 3);
     o.log(`API: GET /v1/certificates/{id} for ${o.validCertificates.length} valid certificates, 10 s`);
     runs.push(
-      await measured(o.api, 'GET /v1/certificates/{id} (valid)', { perSecond: 5000, p99Ms: 20 }, () =>
+      await measured(o.api, o.db, 'GET /v1/certificates/{id} (valid)', { perSecond: 5000, p99Ms: 20 }, () =>
         fetches(o.apiUrl, o.validCertificates, 10),
       ),
     );
@@ -86,16 +97,30 @@ export async function runApiBench(o: {
 
 async function measured(
   api: FleetcertProcess,
+  db: BenchDatabase,
   name: string,
   target: ApiRun['target'],
   run: () => Promise<AutocannonResult>,
 ): Promise<ApiRun> {
   const load = loadNow();
+  const pg = new Client({ connectionString: db.url });
+  await pg.connect();
+  const redis = new Redis(REDIS_URL);
+  const postgres = await new PostgresBackendCpu(pg, db.name).start();
+  const redisCpu = await new RedisServerCpu(redis).start();
   const cpu = new CpuMeter({ api: api.pid }).start();
   const rss = new RssSampler({ api: api.pid }).start();
+  const ownBefore = process.cpuUsage();
+  const machineBefore = machineBusySeconds();
   const result = await run();
+  const machineUsed = machineBusySeconds() - machineBefore;
+  const own = process.cpuUsage(ownBefore);
   const used = cpu.stop().api;
   const peak = rss.stop().api;
+  const postgresUsed = await postgres.stop();
+  const redisUsed = await redisCpu.stop();
+  redis.disconnect();
+  await pg.end();
   const count = result.requests.total;
   return {
     name,
@@ -108,6 +133,10 @@ async function measured(
     errors: result.errors + result.timeouts,
     connections: CONNECTIONS,
     cpuMsPerRequest: (used / count) * 1000,
+    postgresCpuMsPerRequest: (postgresUsed / count) * 1000,
+    redisCpuMsPerRequest: (redisUsed / count) * 1000,
+    loadGeneratorCpuMsPerRequest: (own.user + own.system) / 1000 / count,
+    machineCpuMsPerRequest: (machineUsed / count) * 1000,
     apiPeakRssMiB: peak / MiB,
     load,
     target,
@@ -170,7 +199,7 @@ function fetches(
 }
 
 function line(r: ApiRun): string {
-  return `  → ${r.requests} requests: ${r.perSecond.toFixed(0)}/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, non-2xx ${r.non2xx}, errors ${r.errors}, ${r.cpuMsPerRequest.toFixed(2)} CPU-ms/request, API RSS ${r.apiPeakRssMiB.toFixed(0)} MiB (load ${r.load})`;
+  return `  → ${r.requests} requests: ${r.perSecond.toFixed(0)}/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, non-2xx ${r.non2xx}, errors ${r.errors}, ${r.cpuMsPerRequest.toFixed(2)} API CPU-ms/request (Postgres ${r.postgresCpuMsPerRequest.toFixed(2)}, Redis ${r.redisCpuMsPerRequest.toFixed(2)}, load generator ${r.loadGeneratorCpuMsPerRequest.toFixed(2)}, whole machine ${r.machineCpuMsPerRequest.toFixed(2)}), API RSS ${r.apiPeakRssMiB.toFixed(0)} MiB (load ${r.load})`;
 }
 
 export function apiTable(report: ApiBenchReport): string {
@@ -185,6 +214,10 @@ export function apiTable(report: ApiBenchReport): string {
       'non-2xx',
       'errors',
       'API CPU ms/req',
+      'Postgres CPU ms/req',
+      'Redis CPU ms/req',
+      'load generator CPU ms/req',
+      'machine CPU ms/req',
       'API peak RSS MiB',
       'target',
       'verdict',
@@ -200,6 +233,10 @@ export function apiTable(report: ApiBenchReport): string {
       String(r.non2xx),
       String(r.errors),
       fixed(r.cpuMsPerRequest, 2),
+      fixed(r.postgresCpuMsPerRequest, 2),
+      fixed(r.redisCpuMsPerRequest, 2),
+      fixed(r.loadGeneratorCpuMsPerRequest, 2),
+      fixed(r.machineCpuMsPerRequest, 2),
       fixed(r.apiPeakRssMiB, 0),
       `≥ ${r.target.perSecond}/s at p99 ≤ ${r.target.p99Ms} ms`,
       r.perSecond >= r.target.perSecond && r.p99Ms <= r.target.p99Ms && r.non2xx === 0 ? 'met' : 'MISSED',

@@ -27,6 +27,16 @@ export function cpuSeconds(pid: number): number | undefined {
   return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond();
 }
 
+/**
+ * CPU seconds the whole machine has been busy (every core, every process: user, nice, system,
+ * irq, softirq and steal from `/proc/stat`), to see how much of the machine a run used.
+ */
+export function machineBusySeconds(): number {
+  const cpu = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = cpu;
+  return (user + nice + system + irq + softirq + steal) / ticksPerSecond();
+}
+
 /** Resident memory now (`VmRSS`) and its peak since the process started (`VmHWM`), in bytes. */
 export function residentMemory(pid: number): { rss: number; peak: number } | undefined {
   let status: string;
