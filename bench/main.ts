@@ -36,6 +36,7 @@ const USAGE = `Usage: npm run bench -- [options]
   --profile           run the API and worker under node --cpu-prof and print where time goes
                       (slower: use it to find hot paths, not for the recorded numbers)
   --devices N         devices in the fleet-scale run (default 100000)
+  --api-processes N   API processes (FLEETCERT_API_PROCESSES, default 1: the shipped default)
   --node-options STR  extra Node flags for the API and worker processes,
                       e.g. "--max-old-space-size=160" to bound their heaps`;
 
@@ -64,6 +65,7 @@ async function main(): Promise<void> {
       certbot: { type: 'string' },
       submissions: { type: 'string', default: '5000' },
       'node-options': { type: 'string', default: '' },
+      'api-processes': { type: 'string', default: '1' },
       devices: { type: 'string', default: '100000' },
       profile: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -105,6 +107,7 @@ async function main(): Promise<void> {
   const env = {
     ...fleetcertEnv({ db, peers, httpPort: port, workerConcurrency: concurrencies[0] }),
     ...(nodeOptions && { NODE_OPTIONS: nodeOptions }),
+    FLEETCERT_API_PROCESSES: values['api-processes'],
   };
   if (nodeOptions) log(`API and worker run with NODE_OPTIONS=${nodeOptions}`);
   const apiUrl = `http://127.0.0.1:${port}`;

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 // What the kernel says about a process: CPU time and resident memory, from /proc (Linux).
 // Reading /proc needs no cooperation from the process, so the same numbers are taken for
@@ -50,27 +50,67 @@ export function residentMemory(pid: number): { rss: number; peak: number } | und
   return { rss: kib('VmRSS'), peak: kib('VmHWM') };
 }
 
-/** CPU seconds a set of named processes used between {@link CpuMeter.start} and {@link CpuMeter.stop}. */
+/**
+ * The process and all its descendants (a clustered API's workers), from the kernel's
+ * `children` lists of each of its threads.
+ */
+export function processTree(pid: number): number[] {
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) {
+    let tasks: string[];
+    try {
+      tasks = readdirSync(`/proc/${tree[i]}/task`);
+    } catch {
+      continue;
+    }
+    for (const task of tasks) {
+      try {
+        const children = readFileSync(`/proc/${tree[i]}/task/${task}/children`, 'utf8').trim();
+        if (children) tree.push(...children.split(' ').map(Number));
+      } catch {
+        // The thread or process ended meanwhile.
+      }
+    }
+  }
+  return tree;
+}
+
+/** User + system CPU seconds of a process and its live descendants; undefined once it is gone. */
+export function treeCpuSeconds(pid: number): number | undefined {
+  const own = cpuSeconds(pid);
+  if (own === undefined) return undefined;
+  return processTree(pid)
+    .slice(1)
+    .reduce((sum, child) => sum + (cpuSeconds(child) ?? 0), own);
+}
+
+/**
+ * CPU seconds a set of named processes (each with its descendants: a clustered API's
+ * workers) used between {@link CpuMeter.start} and {@link CpuMeter.stop}.
+ */
 export class CpuMeter {
   readonly #start = new Map<string, number>();
 
   constructor(private readonly pids: Record<string, number>) {}
 
   start(): this {
-    for (const [name, pid] of Object.entries(this.pids)) this.#start.set(name, cpuSeconds(pid) ?? NaN);
+    for (const [name, pid] of Object.entries(this.pids)) this.#start.set(name, treeCpuSeconds(pid) ?? NaN);
     return this;
   }
 
   stop(): Record<string, number> {
     const used: Record<string, number> = {};
     for (const [name, pid] of Object.entries(this.pids)) {
-      used[name] = (cpuSeconds(pid) ?? NaN) - (this.#start.get(name) ?? NaN);
+      used[name] = (treeCpuSeconds(pid) ?? NaN) - (this.#start.get(name) ?? NaN);
     }
     return used;
   }
 }
 
-/** Highest resident memory of each named process, sampled every `intervalMs` while running. */
+/**
+ * Highest resident memory of each named process, sampled every `intervalMs` while running;
+ * for a process with descendants (a clustered API), of the largest process among them.
+ */
 export class RssSampler {
   readonly #max: Record<string, number> = {};
   #timer?: NodeJS.Timeout;
@@ -95,7 +135,7 @@ export class RssSampler {
 
   #sample(): void {
     for (const [name, pid] of Object.entries(this.pids)) {
-      const rss = residentMemory(pid)?.rss;
+      const rss = Math.max(...processTree(pid).map((p) => residentMemory(p)?.rss ?? 0));
       if (rss !== undefined && !(rss <= (this.#max[name] ?? 0))) this.#max[name] = rss;
     }
   }

@@ -26,6 +26,7 @@ import { AcmeModule, DnsModule, SecretBoxModule } from '@fleetcert/adapters';
 import { FleetModule } from './fleet/fleet.module';
 import { HealthController } from './health/health.controller';
 import { MetricsController } from './metrics/metrics.controller';
+import { ClusterModule } from './cluster/cluster.module';
 import { IssuanceQueue } from './queue/issuance-queue';
 import { QueueModule } from './queue/queue.module';
 import { ReadCacheModule } from './read-cache/read-cache.module';
@@ -38,6 +39,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         MetricsModule.forRoot(metrics),
+        ClusterModule,
         DbModule,
         QueueModule,
         DnsModule,

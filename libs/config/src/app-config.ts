@@ -5,7 +5,8 @@ import type { RateLimitSpec } from '@fleetcert/ratelimit';
 export interface AppConfig {
   env: 'development' | 'production' | 'test';
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  http: { host: string; port: number; bodyLimit: number; trustProxy: boolean };
+  /** `processes`: API processes sharing the port through `node:cluster` (1: no cluster). */
+  http: { host: string; port: number; processes: number; bodyLimit: number; trustProxy: boolean };
   database: { url: string; poolSize: number; poolWaitMs: number };
   /** The API's read caches of device rows (`readCache.entries` 0: off). */
   readCache: { entries: number; maxBytes: number; ttlMs: number };

@@ -53,7 +53,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
   return {
     env: v.nodeEnv!,
     logLevel: v.logLevel!,
-    http: { host: v.httpHost!, port: v.httpPort!, bodyLimit: v.httpBodyLimit!, trustProxy: v.trustProxy! },
+    http: {
+      host: v.httpHost!,
+      port: v.httpPort!,
+      processes: v.apiProcesses!,
+      bodyLimit: v.httpBodyLimit!,
+      trustProxy: v.trustProxy!,
+    },
     database: { url: v.databaseUrl!, poolSize: v.databasePoolSize!, poolWaitMs: v.databasePoolWaitMs! },
     readCache: {
       entries: v.readCacheEntries!,

@@ -50,6 +50,12 @@ export const SETTINGS = {
     doc: 'Port the API listens on.',
     parse: p.port(),
   }),
+  apiProcesses: setting({
+    env: 'FLEETCERT_API_PROCESSES',
+    default: '1',
+    doc: "API processes serving the one port (`node:cluster`). One core runs about one process: on a dedicated host, set it to the cores the API may use. Each has its own database pool and read caches; metrics are summed across them, and a write is answered only once every process's caches reflect it.",
+    parse: p.int({ min: 1, max: 64 }),
+  }),
   httpBodyLimit: setting({
     env: 'FLEETCERT_HTTP_BODY_LIMIT',
     default: '65536',

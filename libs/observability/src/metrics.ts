@@ -62,6 +62,8 @@ export class Metrics {
     name: 'fleetcert_queue_jobs',
     help: 'Jobs in the issuance queue by state (sampled at scrape time).',
     labelNames: ['state'] as const,
+    // The queue is shared: API processes that sample it report the same numbers, not parts.
+    aggregator: 'max',
     registers: [this.registry],
   });
 

@@ -3,6 +3,8 @@ import type { Pool } from 'pg';
 import { APP_CONFIG, AppConfig } from '@fleetcert/config';
 import { ChangeFeed, DeviceReadCache, PG_POOL, type RequestForDevice } from '@fleetcert/db';
 import { Metrics } from '@fleetcert/observability';
+import { CLUSTER_PEER } from '../cluster/cluster.module';
+import type { ClusterPeer } from '../cluster/cluster-peer';
 import { CHANGE_FEED, DEVICE_AUTH_CACHE, DEVICE_REQUEST_CACHE } from './read-caches';
 
 /** Listens while the API runs, when the caches are on at all. */
@@ -58,9 +60,12 @@ function readCache<K extends keyof typeof SIZE_OF>(name: K) {
   providers: [
     {
       provide: CHANGE_FEED,
-      inject: [APP_CONFIG, PG_POOL],
-      useFactory: (config: AppConfig, pool: Pool) =>
-        new ChangeFeed({ databaseUrl: config.database.url, pool }),
+      inject: [APP_CONFIG, PG_POOL, CLUSTER_PEER],
+      useFactory: (config: AppConfig, pool: Pool, peer: ClusterPeer | null) => {
+        const feed = new ChangeFeed({ databaseUrl: config.database.url, pool });
+        peer?.joinSyncs(feed);
+        return feed;
+      },
     },
     ChangeFeedLifecycle,
     { provide: DEVICE_AUTH_CACHE, ...readCache('device_auth') },

@@ -6,15 +6,18 @@ const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * Read your own writes: a request that may have written is answered only once this
- * process's read caches reflect it. Without this, an operator who rotates a device's token
+ * process's read caches reflect it, and with several API processes (`node:cluster`),
+ * every process's. Without this, an operator who rotates a device's token
  * and then calls with the old one could still be let in, for the millisecond the
  * notification takes.
  *
  * - A device's request can only change that device's rows, so its entries are dropped here
- *   at once (`ChangeFeed.changedHere`): no round trip on the devices' hot write path.
+ *   at once (`ChangeFeed.changedHere`): no round trip on the devices' hot write path. With
+ *   several API processes its next request may reach another one, so it also syncs as below.
  * - Anything else (operators, the dashboard, unauthenticated calls) may change any device:
- *   the answer waits until this process has heard of every change committed before it
- *   (`ChangeFeed.sync`, one round trip shared by the writes of one event-loop turn).
+ *   the answer waits until this process (and every other one) has heard of every change
+ *   committed before it (`ChangeFeed.sync`, one round trip shared by the writes of one
+ *   event-loop turn).
  * - Reads and failed requests skip it: they changed nothing.
  *
  * A Fastify hook rather than a Nest interceptor: any global interceptor makes Nest wrap
@@ -26,7 +29,8 @@ export function syncWritesBeforeAnswering(fastify: FastifyInstance, feed: Change
     const principal = principalOf(request);
     if (principal?.kind === 'device') {
       feed.changedHere(principal.device.id);
-      return done(null, payload);
+      // The device's next request may go to another process of a clustered API.
+      if (!feed.hasPeers) return done(null, payload);
     }
     void feed.sync().then(() => done(null, payload));
   });

@@ -27,11 +27,26 @@ export interface ChangeFeedOptions {
   syncTimeoutMs?: number;
 }
 
+/**
+ * The other processes of this API (`node:cluster`), each with a feed of its own: a write is
+ * answered only once all of them have heard of it too, since the writer's next request
+ * may be served by any of them.
+ */
+export interface SyncPeers {
+  /** Resolves once every other process's feed has delivered the marker `payload` (see {@link ChangeFeed.whenSeen}). */
+  seenEverywhere(payload: string): Promise<void>;
+}
+
 interface PendingSync {
   payload: string;
   waiters: (() => void)[];
   timer?: NodeJS.Timeout;
+  /** The other processes' word that they have seen the marker too. */
+  peersDone?: Promise<void>;
 }
+
+/** Markers of other processes remembered as seen, for a peer's check that arrives after them. */
+const SEEN_MARKERS_KEPT = 4096;
 
 /**
  * Committed changes to device rows, as Postgres announces them (LISTEN on one connection of
@@ -55,6 +70,11 @@ export class ChangeFeed {
   private nextSync?: PendingSync;
   private syncCount = 0;
   private readonly syncTag = randomBytes(6).toString('hex');
+  private peers?: SyncPeers;
+  /** Markers delivered lately, oldest first (a Set keeps insertion order). */
+  private readonly seenMarkers = new Set<string>();
+  /** Peers' checks waiting for a marker this feed has not delivered yet. */
+  private readonly awaitedMarkers = new Map<string, (() => void)[]>();
 
   constructor(private readonly opts: ChangeFeedOptions) {
     this.retryDelayMs = opts.reconnectDelayMs ?? 1000;
@@ -72,6 +92,47 @@ export class ChangeFeed {
 
   subscribe(subscriber: ChangeSubscriber): void {
     this.subscribers.add(subscriber);
+  }
+
+  /** The other processes of a clustered API, which every {@link sync} then waits for too. */
+  usePeers(peers: SyncPeers): void {
+    this.peers = peers;
+  }
+
+  /** True when other processes share this API's work, so that a write must reach them too. */
+  get hasPeers(): boolean {
+    return this.peers !== undefined;
+  }
+
+  /**
+   * Resolves once this feed has delivered the marker `payload` (another process's
+   * {@link sync}), and so every change committed before it. Resolves at once when the
+   * feed is down (the caches serve nothing then) or the marker came already; after the
+   * sync timeout it empties the caches and resolves, as a late marker of our own does.
+   */
+  whenSeen(payload: string): Promise<void> {
+    if (!this.live || this.seenMarkers.has(payload)) return Promise.resolve();
+    return new Promise((resolve) => {
+      let waiters = this.awaitedMarkers.get(payload);
+      if (!waiters) this.awaitedMarkers.set(payload, (waiters = []));
+      const timer = setTimeout(() => {
+        this.logger.warn(
+          { timeoutMs: this.syncTimeoutMs },
+          "a peer's sync marker did not arrive; read caches emptied",
+        );
+        this.broadcastEverything();
+        const left = this.awaitedMarkers.get(payload)?.filter((w) => w !== done) ?? [];
+        if (left.length) this.awaitedMarkers.set(payload, left);
+        else this.awaitedMarkers.delete(payload);
+        done();
+      }, this.syncTimeoutMs);
+      timer.unref();
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      waiters.push(done);
+    });
   }
 
   /**
@@ -106,7 +167,8 @@ export class ChangeFeed {
    * subscribers: it sends a marker on the channel and waits for it to come back, which
    * Postgres delivers after everything committed before it. The API calls it after a
    * request that wrote, so that the caller's next request reads its own write. Concurrent
-   * calls share one marker.
+   * calls share one marker. With {@link usePeers}, it also waits until every other process
+   * of the API has seen the marker.
    */
   sync(): Promise<void> {
     if (!this.live) return Promise.resolve();
@@ -128,6 +190,7 @@ export class ChangeFeed {
     if (this.nextSync === pending) this.nextSync = undefined;
     if (!this.live) return this.finishSync(pending);
     this.syncs.set(pending.payload, pending);
+    pending.peersDone = this.peers?.seenEverywhere(pending.payload);
     pending.timer = setTimeout(() => {
       // The marker is late: the caches can no longer be sure what they missed.
       this.logger.warn({ timeoutMs: this.syncTimeoutMs }, 'change feed sync timed out; read caches emptied');
@@ -148,7 +211,12 @@ export class ChangeFeed {
   private finishSync(pending: PendingSync): void {
     clearTimeout(pending.timer);
     this.syncs.delete(pending.payload);
-    for (const resolve of pending.waiters.splice(0)) resolve();
+    const release = () => {
+      for (const resolve of pending.waiters.splice(0)) resolve();
+    };
+    // The peers' wait ends on its own (a reply, or their timeout), never with an error.
+    if (pending.peersDone) void pending.peersDone.then(release);
+    else release();
   }
 
   private get syncTimeoutMs(): number {
@@ -200,6 +268,9 @@ export class ChangeFeed {
     if (this.nextSync) this.finishSync(this.nextSync);
     this.nextSync = undefined;
     for (const pending of [...this.syncs.values()]) this.finishSync(pending);
+    for (const waiters of this.awaitedMarkers.values()) for (const done of waiters) done();
+    this.awaitedMarkers.clear();
+    this.seenMarkers.clear();
   }
 
   private onNotification(message: Notification): void {
@@ -208,10 +279,24 @@ export class ChangeFeed {
     if (payload.startsWith(SYNC_PREFIX)) {
       const pending = this.syncs.get(payload);
       if (pending) this.finishSync(pending);
+      this.markerSeen(payload);
       return;
     }
     if (payload === EVERYTHING) return this.broadcastEverything();
     for (const subscriber of this.subscribers) subscriber.deviceChanged(payload);
+  }
+
+  /** A marker delivered (ours or another process's): answers the checks waiting for it, and remembers it for later ones. */
+  private markerSeen(payload: string): void {
+    const waiters = this.awaitedMarkers.get(payload);
+    if (waiters) {
+      this.awaitedMarkers.delete(payload);
+      for (const done of waiters) done();
+    }
+    this.seenMarkers.add(payload);
+    if (this.seenMarkers.size > SEEN_MARKERS_KEPT) {
+      this.seenMarkers.delete(this.seenMarkers.values().next().value as string);
+    }
   }
 
   private broadcastEverything(): void {

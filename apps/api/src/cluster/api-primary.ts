@@ -1,0 +1,163 @@
+import cluster, { type Worker } from 'node:cluster';
+import { AggregatorRegistry } from 'prom-client';
+import type { AppConfig } from '@fleetcert/config';
+import type { Logger } from '@fleetcert/observability';
+import { type ClusterMessage, isClusterMessage } from './cluster-messages';
+
+/**
+ * How long the primary waits for the other workers to confirm a sync marker. A worker's
+ * feed gives up after its own sync timeout (2 s) and empties its caches before it answers;
+ * this is for a worker that cannot answer at all.
+ */
+const SYNC_CHECK_TIMEOUT_MS = 5_000;
+/** A worker that dies is replaced after this, doubled while they keep dying young, up to 30 s. */
+const RESTART_DELAY_MS = 1_000;
+/** A worker up this long died of something else than its start-up: the delay starts over. */
+const HEALTHY_AFTER_MS = 60_000;
+/** On shutdown, a worker still draining requests after this is killed. */
+const SHUTDOWN_GRACE_MS = 20_000;
+
+interface SyncCheck {
+  requester: Worker;
+  payload: string;
+  waiting: Set<number>;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * The primary of a clustered API (`FLEETCERT_API_PROCESSES` > 1). It serves no request
+ * itself: it starts the workers, which share the port through `node:cluster`, replaces one
+ * that dies, passes a shutdown signal on and waits for them to drain, and relays what the
+ * workers must agree on: the sync markers that make a write visible to every process
+ * before it is answered, and the metrics, summed over all of them.
+ */
+export function runApiPrimary(config: AppConfig, logger: Logger): void {
+  const log = logger.child({ process: 'primary' });
+  const metrics = new AggregatorRegistry();
+  const checks = new Map<number, SyncCheck>();
+  const bornAt = new Map<number, number>();
+  let nextCheck = 0;
+  let restartDelayMs = RESTART_DELAY_MS;
+  let stopping = false;
+
+  const fork = () => {
+    const worker = cluster.fork();
+    bornAt.set(worker.id, Date.now());
+    worker.on('message', (message: unknown) => {
+      if (isClusterMessage(message)) void receive(worker, message);
+    });
+  };
+
+  const send = (worker: Worker, message: ClusterMessage) => {
+    if (worker.isConnected()) worker.send(message);
+  };
+
+  const finishCheck = (id: number) => {
+    const check = checks.get(id);
+    if (!check) return;
+    checks.delete(id);
+    clearTimeout(check.timer);
+    send(check.requester, { fleetcert: 'synced', payload: check.payload });
+  };
+
+  const receive = async (from: Worker, message: ClusterMessage): Promise<void> => {
+    switch (message.fleetcert) {
+      case 'sync': {
+        const others = Object.values(cluster.workers ?? {}).filter(
+          (w): w is Worker => !!w && w !== from && w.isConnected(),
+        );
+        const id = nextCheck++;
+        const timer = setTimeout(() => {
+          log.warn(
+            { waitingFor: [...(checks.get(id)?.waiting ?? [])] },
+            'API workers did not confirm a sync marker in time',
+          );
+          finishCheck(id);
+        }, SYNC_CHECK_TIMEOUT_MS);
+        timer.unref();
+        checks.set(id, {
+          requester: from,
+          payload: message.payload,
+          waiting: new Set(others.map((w) => w.id)),
+          timer,
+        });
+        for (const worker of others)
+          send(worker, { fleetcert: 'sync-check', check: id, payload: message.payload });
+        if (others.length === 0) finishCheck(id);
+        return;
+      }
+      case 'sync-seen': {
+        const check = checks.get(message.check);
+        check?.waiting.delete(from.id);
+        if (check && check.waiting.size === 0) finishCheck(message.check);
+        return;
+      }
+      case 'metrics': {
+        try {
+          send(from, {
+            fleetcert: 'metrics-result',
+            request: message.request,
+            text: await metrics.clusterMetrics(),
+          });
+        } catch (err) {
+          send(from, {
+            fleetcert: 'metrics-result',
+            request: message.request,
+            error: (err as Error).message,
+          });
+        }
+        return;
+      }
+    }
+  };
+
+  cluster.on('exit', (worker, code, signal) => {
+    // A worker that is gone has nothing left to confirm.
+    for (const [id, check] of checks) {
+      if (check.requester === worker) {
+        clearTimeout(check.timer);
+        checks.delete(id);
+      } else if (check.waiting.delete(worker.id) && check.waiting.size === 0) {
+        finishCheck(id);
+      }
+    }
+    const livedMs = Date.now() - (bornAt.get(worker.id) ?? Date.now());
+    bornAt.delete(worker.id);
+    if (stopping) return;
+    if (livedMs >= HEALTHY_AFTER_MS) restartDelayMs = RESTART_DELAY_MS;
+    log.error(
+      { pid: worker.process.pid, code, signal, restartInMs: restartDelayMs },
+      'API worker died; replacing it',
+    );
+    setTimeout(fork, restartDelayMs);
+    restartDelayMs = Math.min(restartDelayMs * 2, 30_000);
+  });
+
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'API stopping: draining workers');
+    const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w);
+    for (const worker of workers) worker.process.kill('SIGTERM');
+    const killer = setTimeout(() => {
+      log.warn(
+        { graceMs: SHUTDOWN_GRACE_MS },
+        'API workers still running after the grace period; killing them',
+      );
+      for (const worker of workers) worker.process.kill('SIGKILL');
+    }, SHUTDOWN_GRACE_MS);
+    killer.unref();
+    const exited = () => {
+      if (Object.keys(cluster.workers ?? {}).length > 0) return;
+      log.info('API stopped');
+      process.exit(0);
+    };
+    cluster.on('exit', exited);
+    exited();
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+
+  for (let i = 0; i < config.http.processes; i++) fork();
+  log.info({ processes: config.http.processes, port: config.http.port }, 'API primary started its workers');
+}

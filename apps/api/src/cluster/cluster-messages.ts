@@ -1,0 +1,22 @@
+/**
+ * What the processes of a clustered API say to each other over Node's IPC channel. Every
+ * message carries `fleetcert` (its kind), so that other messages on the channel (prom-client's
+ * own, for metrics) pass by untouched.
+ */
+export type ClusterMessage =
+  /** Worker → primary: wait until every other worker has seen this sync marker. */
+  | { fleetcert: 'sync'; payload: string }
+  /** Primary → worker: every other worker has seen it (or is gone, or timed out). */
+  | { fleetcert: 'synced'; payload: string }
+  /** Primary → worker: say when your change feed has delivered this marker. */
+  | { fleetcert: 'sync-check'; check: number; payload: string }
+  /** Worker → primary: it has. */
+  | { fleetcert: 'sync-seen'; check: number }
+  /** Worker → primary: the metrics of every worker, summed. */
+  | { fleetcert: 'metrics'; request: number }
+  /** Primary → worker: here they are, or why not. */
+  | { fleetcert: 'metrics-result'; request: number; text?: string; error?: string };
+
+export function isClusterMessage(message: unknown): message is ClusterMessage {
+  return typeof message === 'object' && message !== null && 'fleetcert' in message;
+}
