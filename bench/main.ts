@@ -24,7 +24,7 @@ import {
 import { FleetcertProcess, startFleetcertProcess } from './support/fleetcert-process';
 import { loadNow, machineInfo } from './support/machine';
 import { summarizeProfiles } from './profile/summarize-profile';
-import { checkCertbot, checkLego, checkPeers } from './support/tools';
+import { checkCertbot, checkLego, checkPeers, checkWrk } from './support/tools';
 
 const USAGE = `Usage: npm run bench -- [options]
   --parts LIST        issuance,api,scale (default: all three)
@@ -89,6 +89,14 @@ async function main(): Promise<void> {
   const missing = checkPeers().filter((t) => !t.available);
   if (missing.length) {
     throw new Error(`missing: ${missing.map((t) => `${t.name} (${t.install})`).join(', ')}`);
+  }
+  // The API and fleet-scale parts are driven by wrk: no use starting anything without it.
+  if (parts.has('api') || parts.has('scale')) {
+    const wrk = checkWrk();
+    if (!wrk.available) {
+      throw new Error(`wrk is not installed; the api and scale parts need it. Install: ${wrk.install}`);
+    }
+    log(`wrk: ${wrk.version}`);
   }
   for (const tool of [checkLego(), checkCertbot()]) {
     log(

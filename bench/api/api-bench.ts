@@ -3,8 +3,8 @@ import { Client } from 'pg';
 import type { BenchDatabase, EnrolledDevice } from '../support/bench-stack';
 import { enrolDevices, REDIS_URL } from '../support/bench-stack';
 import { PostgresBackendCpu, RedisServerCpu } from '../support/dependency-cpu';
-import { AutocannonResult, loadTest } from '../support/autocannon';
 import { makeCsrs } from '../support/csrs';
+import { cycleFor, LoadResult, sendEachOnce, WRK_THREADS } from '../support/load-generator';
 import type { FleetcertProcess } from '../support/fleetcert-process';
 import { loadNow } from '../support/machine';
 import { CpuMeter, MiB, RssSampler, machineBusySeconds } from '../support/proc';
@@ -22,7 +22,7 @@ export interface ApiRun {
   errors: number;
   connections: number;
   cpuMsPerRequest: number;
-  /** CPU of the benchmark process itself (autocannon), per request. */
+  /** CPU of the load generator (the wrk process), per request. */
   loadGeneratorCpuMsPerRequest: number;
   /** CPU of the Postgres backends serving the API, per request. */
   postgresCpuMsPerRequest: number;
@@ -43,10 +43,10 @@ export interface ApiBenchReport {
 const CONNECTIONS = 32;
 
 /**
- * Part 2: the API process alone (no worker takes jobs), driven over loopback by autocannon
- * in this process. CSR submissions: every request is a different device with its own fresh
- * CSR (the same CSR again would only return the open request). Fetches: `GET
- * /v1/certificates/{id}` of valid certificates, chain included.
+ * Part 2: the API process alone (no worker takes jobs), driven over loopback by wrk (a child
+ * process, bench/support/load-generator.ts). CSR submissions: every request is a different
+ * device with its own fresh CSR (the same CSR again would only return the open request).
+ * Fetches: `GET /v1/certificates/{id}` of valid certificates, chain included.
  */
 export async function runApiBench(o: {
   api: FleetcertProcess;
@@ -89,7 +89,7 @@ export async function runApiBench(o: {
   return {
     runs,
     notes: [
-      `autocannon runs in the benchmark process on the same ${CONNECTIONS} connections: on a 2-core machine the load generator takes CPU from the API`,
+      `wrk (${WRK_THREADS} thread${WRK_THREADS > 1 ? 's' : ''}, ${CONNECTIONS} connections, a child process) runs on the same 2 cores as the API: its CPU per request is the load generator column`,
       'API logs at its production level (info, one line per request) to a file',
     ],
   };
@@ -100,7 +100,7 @@ async function measured(
   db: BenchDatabase,
   name: string,
   target: ApiRun['target'],
-  run: () => Promise<AutocannonResult>,
+  run: () => Promise<LoadResult>,
 ): Promise<ApiRun> {
   const load = loadNow();
   const pg = new Client({ connectionString: db.url });
@@ -110,11 +110,9 @@ async function measured(
   const redisCpu = await new RedisServerCpu(redis).start();
   const cpu = new CpuMeter({ api: api.pid }).start();
   const rss = new RssSampler({ api: api.pid }).start();
-  const ownBefore = process.cpuUsage();
   const machineBefore = machineBusySeconds();
   const result = await run();
   const machineUsed = machineBusySeconds() - machineBefore;
-  const own = process.cpuUsage(ownBefore);
   const used = cpu.stop().api;
   const peak = rss.stop().api;
   const postgresUsed = await postgres.stop();
@@ -135,7 +133,7 @@ async function measured(
     cpuMsPerRequest: (used / count) * 1000,
     postgresCpuMsPerRequest: (postgresUsed / count) * 1000,
     redisCpuMsPerRequest: (redisUsed / count) * 1000,
-    loadGeneratorCpuMsPerRequest: (own.user + own.system) / 1000 / count,
+    loadGeneratorCpuMsPerRequest: (result.cpuSeconds / count) * 1000,
     machineCpuMsPerRequest: (machineUsed / count) * 1000,
     apiPeakRssMiB: peak / MiB,
     load,
@@ -143,31 +141,22 @@ async function measured(
   };
 }
 
+/** Each device submits its CSR exactly once; the result counts these requests only. */
 function submissions(
   apiUrl: string,
   devices: readonly EnrolledDevice[],
   csrs: readonly string[],
-): Promise<AutocannonResult> {
-  let next = 0;
-  return loadTest({
+): Promise<LoadResult> {
+  return sendEachOnce({
     url: apiUrl,
     connections: CONNECTIONS,
-    amount: devices.length,
-    timeout: 30,
-    requests: [
-      {
-        method: 'POST',
-        path: '/v1/certificates',
-        setupRequest: (req) => {
-          const i = next++ % devices.length;
-          return {
-            ...req,
-            headers: { authorization: `Bearer ${devices[i].token}`, 'content-type': 'application/json' },
-            body: JSON.stringify({ csr: csrs[i] }),
-          };
-        },
-      },
-    ],
+    timeoutSeconds: 30,
+    requests: devices.map((device, i) => ({
+      method: 'POST',
+      path: '/v1/certificates',
+      headers: { authorization: `Bearer ${device.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ csr: csrs[i] }),
+    })),
   });
 }
 
@@ -175,26 +164,17 @@ function fetches(
   apiUrl: string,
   valid: readonly { device: EnrolledDevice; id: string }[],
   seconds: number,
-): Promise<AutocannonResult> {
-  let next = 0;
-  return loadTest({
+): Promise<LoadResult> {
+  return cycleFor({
     url: apiUrl,
     connections: CONNECTIONS,
-    duration: seconds,
-    timeout: 30,
-    requests: [
-      {
-        method: 'GET',
-        setupRequest: (req) => {
-          const { device, id } = valid[next++ % valid.length];
-          return {
-            ...req,
-            path: `/v1/certificates/${id}`,
-            headers: { authorization: `Bearer ${device.token}` },
-          };
-        },
-      },
-    ],
+    seconds,
+    timeoutSeconds: 30,
+    requests: valid.map(({ device, id }) => ({
+      method: 'GET',
+      path: `/v1/certificates/${id}`,
+      headers: { authorization: `Bearer ${device.token}` },
+    })),
   });
 }
 

@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Peers } from '../support/bench-stack';
 import { createBenchDatabase, createOperatorKey, fleetcertEnv, freePort } from '../support/bench-stack';
-import { loadTest } from '../support/autocannon';
 import { FleetcertProcess, startFleetcertProcess } from '../support/fleetcert-process';
+import { cycleFor } from '../support/load-generator';
 import { loadNow } from '../support/machine';
 import { MiB, RssSampler } from '../support/proc';
 import { fixed } from '../support/stats';
@@ -108,11 +108,11 @@ export async function runScaleBench(o: {
         continue;
       }
       const load = loadNow();
-      const result = await loadTest({
+      const result = await cycleFor({
         url: apiUrl,
         connections: CONNECTIONS,
-        duration: SECONDS,
-        timeout: 30,
+        seconds: SECONDS,
+        timeoutSeconds: 30,
         requests: [{ method: 'GET', path, headers: { authorization: `Bearer ${adminKey}` } }],
       });
       queries.push({
@@ -138,7 +138,7 @@ export async function runScaleBench(o: {
       queries,
       peakRssMiB: { api: peak.api / MiB, worker: peak.worker / MiB },
       notes: [
-        `each query: autocannon, ${CONNECTIONS} connections, ${SECONDS} s; target p99 ≤ ${P99_TARGET_MS} ms`,
+        `each query: wrk, ${CONNECTIONS} connections, ${SECONDS} s; target p99 ≤ ${P99_TARGET_MS} ms`,
         `resident memory sampled every 200 ms during the queries (worker reconciling every 5 s); target < ${RSS_TARGET_MIB} MiB each`,
       ],
     };

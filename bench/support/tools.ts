@@ -45,6 +45,16 @@ export function checkCertbot(): ToolStatus {
   };
 }
 
+/** wrk (Debian 4.1.0), the HTTP load generator of the API and fleet-scale parts. */
+export function checkWrk(): ToolStatus {
+  return {
+    name: 'wrk',
+    available: onPath('wrk'),
+    version: debianVersion('wrk'),
+    install: 'apt-get install -y wrk',
+  };
+}
+
 /** The plugin must be importable by certbot's own interpreter (its shebang), not whichever python3 is first on PATH. */
 function certbotHasRfc2136Plugin(): boolean {
   try {
