@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { DeviceRepository, OperatorRepository, PRISMA, PrismaClient } from '@fleetcert/db';
+import { DeviceTokenUses } from '../../apps/api/src/auth/token-use-recorder';
 import { startTestApi, TestApi } from '../support/api';
 import { testConfig } from '../support/config';
 import { waitFor } from '../support/wait-for';
@@ -50,9 +51,7 @@ describe('Credential checks (device tokens, operator keys)', () => {
         data: { ipv4: '192.0.2.7', addressesUpdatedAt: new Date('2026-03-04T05:06:07.089Z') },
       });
 
-      // A wrong hash: the read without the stamp.
-      const noStamp = { hash: Buffer.alloc(32), now: new Date(), stampBefore: new Date() };
-      const read = await api.app.get(DeviceRepository).getTokenByPrefixStampingUse(prefix, noStamp);
+      const read = await api.app.get(DeviceRepository).getTokenByPrefix(prefix);
       const expected = await prisma.deviceToken.findUnique({
         where: { prefix },
         include: { device: { include: { fleet: true } } },
@@ -64,23 +63,38 @@ describe('Credential checks (device tokens, operator keys)', () => {
       expect(rest).toEqual(expectedRest);
       expect(Buffer.from(hash).equals(Buffer.from(expectedHash))).toBe(true);
       expect(read!.device.addressesUpdatedAt).toEqual(new Date('2026-03-04T05:06:07.089Z'));
-      expect(
-        await api.app.get(DeviceRepository).getTokenByPrefixStampingUse('aaaaaaaaaaaa', noStamp),
-      ).toBeNull();
+      expect(await api.app.get(DeviceRepository).getTokenByPrefix('aaaaaaaaaaaa')).toBeNull();
     });
 
-    it("should store the exact instant it is given as the token's last use", async () => {
-      const device = await newDevice();
-      const token = await prisma.deviceToken.findFirstOrThrow({ where: { deviceId: device.id } });
+    it("should store the exact instants it is given as the tokens' last uses, never an earlier one", async () => {
+      const tokens = [];
+      for (let i = 0; i < 2; i++) {
+        const device = await newDevice();
+        tokens.push(await prisma.deviceToken.findFirstOrThrow({ where: { deviceId: device.id } }));
+      }
+      const [a, b] = tokens.map((t) => t.id);
       const at = new Date('2026-05-06T07:08:09.123Z');
-      await api.app.get(DeviceRepository).getTokenByPrefixStampingUse(token.prefix, {
-        hash: Buffer.from(token.hash),
-        now: at,
-        stampBefore: new Date('2100-01-01T00:00:00Z'),
-      });
-      expect((await prisma.deviceToken.findUniqueOrThrow({ where: { id: token.id } })).lastUsedAt).toEqual(
-        at,
+      const later = new Date('2026-05-06T07:08:10.456Z');
+      const repository = api.app.get(DeviceRepository);
+      const stored = async (id: string) =>
+        (await prisma.deviceToken.findUniqueOrThrow({ where: { id } })).lastUsedAt;
+
+      // One statement for both; an id that is no token (deleted meanwhile) is skipped.
+      const stamped = await repository.stampTokenUses(
+        new Map([
+          [a, at],
+          [b, later],
+          ['00000000-0000-4000-8000-000000000000', at],
+        ]),
       );
+      expect(stamped).toBe(2);
+      expect([await stored(a), await stored(b)]).toEqual([at, later]);
+
+      // A late batch (another API process, a retry) carrying an earlier use moves nothing back.
+      expect(await repository.stampTokenUses(new Map([[b, at]]))).toBe(0);
+      expect(await stored(b)).toEqual(later);
+      expect(await repository.stampTokenUses(new Map([[a, later]]))).toBe(1);
+      expect(await stored(a)).toEqual(later);
     });
 
     it('should refuse a revoked token with 401', async () => {
@@ -139,7 +153,7 @@ describe('Credential checks (device tokens, operator keys)', () => {
       );
     });
 
-    it('should stamp when the token was used', async () => {
+    it('should stamp when the token was used, within moments and without a request of its own', async () => {
       const device = await newDevice();
       const before = Date.now();
       expect((await api.request('GET', '/v1/device', { token: device.token })).status).toBe(200);
@@ -156,6 +170,8 @@ describe('Credential checks (device tokens, operator keys)', () => {
       const device = await newDevice();
       const lastUsedAt = async () =>
         (await prisma.deviceToken.findFirstOrThrow({ where: { deviceId: device.id } })).lastUsedAt;
+      // Uses are written behind; flushing writes every use recorded so far, now.
+      const uses = api.app.get(DeviceTokenUses);
 
       // A wrong secret behind the prefix, a disabled device, a revoked token: no stamp.
       expect((await api.request('GET', '/v1/device', { token: withOtherSecret(device.token) })).status).toBe(
@@ -169,20 +185,36 @@ describe('Credential checks (device tokens, operator keys)', () => {
         data: { revokedAt: new Date() },
       });
       expect((await api.request('GET', '/v1/device', { token: device.token })).status).toBe(401);
+      expect(await uses.flush()).toBe(true);
       expect(await lastUsedAt()).toBeNull();
 
-      // Within the interval the stored stamp stays; once older, the next request moves it.
-      await prisma.deviceToken.updateMany({ where: { deviceId: device.id }, data: { revokedAt: null } });
+      // Within the interval the stored stamp stays. (Each change below sets "revokedAt" too:
+      // a change of "lastUsedAt" alone is not announced, and the cached token would stay.)
       const recent = new Date(Date.now() - 60_000);
-      await prisma.deviceToken.updateMany({ where: { deviceId: device.id }, data: { lastUsedAt: recent } });
+      await prisma.deviceToken.updateMany({
+        where: { deviceId: device.id },
+        data: { revokedAt: null, lastUsedAt: recent },
+      });
       expect((await api.request('GET', '/v1/device', { token: device.token })).status).toBe(200);
+      expect(await uses.flush()).toBe(true);
       expect(await lastUsedAt()).toEqual(recent);
 
+      // Once older, the next request moves it; the requests after it do not, for five minutes.
       const old = new Date(Date.now() - 6 * 60_000);
-      await prisma.deviceToken.updateMany({ where: { deviceId: device.id }, data: { lastUsedAt: old } });
+      await prisma.deviceToken.updateMany({
+        where: { deviceId: device.id },
+        data: { revokedAt: null, lastUsedAt: old },
+      });
       const before = Date.now();
       expect((await api.request('GET', '/v1/device', { token: device.token })).status).toBe(200);
-      expect((await lastUsedAt())!.getTime()).toBeGreaterThanOrEqual(before - 1000);
+      expect(await uses.flush()).toBe(true);
+      const stamped = await lastUsedAt();
+      expect(stamped!.getTime()).toBeGreaterThanOrEqual(before - 1000);
+      for (let i = 0; i < 3; i++) {
+        expect((await api.request('GET', '/v1/device', { token: device.token })).status).toBe(200);
+      }
+      expect(await uses.flush()).toBe(true);
+      expect(await lastUsedAt()).toEqual(stamped);
     });
   });
 

@@ -1,5 +1,6 @@
 import { ChangeFeed, PRISMA, PrismaClient } from '@fleetcert/db';
 import { Metrics } from '@fleetcert/observability';
+import { DeviceTokenUses } from '../../apps/api/src/auth/token-use-recorder';
 import { CHANGE_FEED } from '../../apps/api/src/read-cache/read-caches';
 import { startTestApi, TestApi, TestResponse } from '../support/api';
 import { testConfig } from '../support/config';
@@ -66,10 +67,12 @@ describe('read caches kept exact by Postgres change notifications', () => {
     const feed = api.app.get<ChangeFeed>(CHANGE_FEED);
     const first = await call('GET', path, device.token);
     expect(first.status).toBe(200);
-    // The first authentication stamps the token's use, a change like any other: the entries
-    // it filled are dropped once, and the next call fills them again.
-    await feed.sync();
-    await call('GET', path, device.token);
+    // The first authentication records the token's use; writing it is not announced, so the
+    // entries the first call filled stay: every call after it is served from memory.
+    expect(await api.app.get(DeviceTokenUses).flush()).toBe(true);
+    expect(
+      (await prisma.deviceToken.findFirstOrThrow({ where: { deviceId: device.id } })).lastUsedAt,
+    ).not.toBeNull();
     await feed.sync();
     const [authHits, requestHits] = [
       await lookups('device_auth', 'hit'),

@@ -4,6 +4,7 @@ import { ChangeFeed, ChangeSubscriber } from '../../libs/db/src/change-feed/chan
 import { migrate } from '../../libs/db/src/migrate';
 import { createPgPool } from '../../libs/db/src/pg-pool';
 import { createPrismaClientOnPool } from '../../libs/db/src/prisma-client';
+import { DeviceRepository } from '../../libs/db/src/repositories/device.repository';
 import { storeCertificate, storeRequest } from '../support/stored-rows';
 import { waitFor } from '../support/wait-for';
 import { databaseUrl, dropDatabase, uniqueDatabaseName } from './test-database';
@@ -77,6 +78,44 @@ describe('ChangeFeed on Postgres change notifications', () => {
     // Deleting the device cascades to all of them: one notification, deduplicated.
     await prisma.device.delete({ where: { id: device.id } });
     expect(await heardSoFar()).toEqual([device.id]);
+  });
+
+  it("should not announce a token's use stamp alone, and still announce every other change of a token", async () => {
+    const device = await newDevice();
+    const token = await prisma.deviceToken.create({
+      data: { deviceId: device.id, prefix: randomBytes(6).toString('hex'), hash: randomBytes(32) },
+    });
+    await heardSoFar();
+
+    // The API's batched stamp, and the same column set by anyone else.
+    const devices = new DeviceRepository(prisma, pool);
+    expect(await devices.stampTokenUses(new Map([[token.id, new Date()]]))).toBe(1);
+    await prisma.deviceToken.update({ where: { id: token.id }, data: { lastUsedAt: new Date() } });
+    expect(await heardSoFar()).toEqual([]);
+
+    // A revocation (with or without a stamp in the same statement), a new secret, a deletion.
+    await prisma.deviceToken.update({ where: { id: token.id }, data: { revokedAt: new Date() } });
+    expect(await heardSoFar()).toEqual([device.id]);
+    await prisma.deviceToken.update({
+      where: { id: token.id },
+      data: { revokedAt: null, lastUsedAt: new Date() },
+    });
+    expect(await heardSoFar()).toEqual([device.id]);
+    await prisma.deviceToken.update({ where: { id: token.id }, data: { hash: randomBytes(32) } });
+    expect(await heardSoFar()).toEqual([device.id]);
+    await prisma.deviceToken.delete({ where: { id: token.id } });
+    expect(await heardSoFar()).toEqual([device.id]);
+  });
+
+  it('should watch every column of device_tokens but "lastUsedAt" (a column added later must be listed)', async () => {
+    const { rows } = await pool.query<{ column: string; watched: boolean }>(
+      `SELECT a.attname AS column, a.attnum = ANY (t.tgattr) AS watched
+         FROM pg_trigger t
+         JOIN pg_attribute a ON a.attrelid = t.tgrelid AND a.attnum > 0 AND NOT a.attisdropped
+        WHERE t.tgname = 'device_tokens_notify_change'`,
+    );
+    expect(rows.filter((r) => !r.watched).map((r) => r.column)).toEqual(['lastUsedAt']);
+    expect(rows.length).toBeGreaterThan(1);
   });
 
   it('should announce nothing for a rolled-back change, and everything for a fleet change', async () => {

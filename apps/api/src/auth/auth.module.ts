@@ -4,9 +4,16 @@ import { DeviceTokenStrategy } from './device-token.strategy';
 import { OperatorKeyStrategy } from './operator-key.strategy';
 import { OperatorSessionStrategy } from './operator-session.strategy';
 import { OperatorRoleGuard } from './auth.decorators';
+import { DeviceTokenUses } from './token-use-recorder';
 
 @Module({
   imports: [PassportModule],
-  providers: [DeviceTokenStrategy, OperatorKeyStrategy, OperatorSessionStrategy, OperatorRoleGuard],
+  providers: [
+    DeviceTokenStrategy,
+    DeviceTokenUses,
+    OperatorKeyStrategy,
+    OperatorSessionStrategy,
+    OperatorRoleGuard,
+  ],
 })
 export class AuthModule {}

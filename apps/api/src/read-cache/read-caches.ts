@@ -2,8 +2,10 @@ import type { DeviceReadCache, DeviceWithFleet, RequestForDevice } from '@fleetc
 
 /** An authenticated device token, as the authentication cache keeps it (never the token or its hash). */
 export interface CachedDeviceToken {
+  /** The token's id (not secret): what its use is recorded under. */
+  tokenId: string;
   device: DeviceWithFleet;
-  /** When the token's use was last stamped: a hit past the stamp interval reads (and stamps) again. */
+  /** The token's stored last use as read, which `UsageStamp` decides from after a restart. */
   lastUsedAt: Date | null;
 }
 

@@ -2,7 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
 import type { Device, DeviceStatus, DeviceToken, Fleet, Prisma, PrismaClient } from '../generated/client';
 import { queryOne, statement } from '../sql/statement';
-import { utcParam } from '../sql/utc-param';
 import { PG_POOL, PRISMA } from '../tokens';
 import type { Db } from './audit.repository';
 import { DEVICE_SEARCH_SQL } from './device-search.sql';
@@ -56,23 +55,29 @@ export class DeviceRepository {
   }
 
   /**
-   * The token with its device and fleet (the one indexed lookup behind every device
-   * request; revoked tokens and disabled devices included: the caller decides what they
-   * mean), and a stamp of the token's last use in the same statement: only a token that authenticates (its hash is `hash`, not revoked, device active) and
-   * whose stored last use is older than `stampBefore` is set to `now`. The row returned is
-   * as it was before the stamp. One round trip where a read and a separate UPDATE took two.
+   * The token with its device and fleet: the one indexed lookup behind every device
+   * request, a plain read (revoked tokens and disabled devices included: the caller decides
+   * what they mean). The token's use is stamped apart from it, in batches
+   * ({@link stampTokenUses}), so that authenticating never writes.
    */
-  async getTokenByPrefixStampingUse(
-    prefix: string,
-    stamp: { hash: Buffer; now: Date; stampBefore: Date },
-  ): Promise<DeviceTokenWithDevice | null> {
-    const row = await queryOne<TokenWithDeviceRow>(this.pool, TOKEN_BY_PREFIX_STAMPING_USE, [
-      prefix,
-      stamp.hash,
-      stamp.now,
-      stamp.stampBefore,
-    ]);
+  async getTokenByPrefix(prefix: string): Promise<DeviceTokenWithDevice | null> {
+    const row = await queryOne<TokenWithDeviceRow>(this.pool, TOKEN_BY_PREFIX, [prefix]);
     return row ? toTokenWithDevice(row) : null;
+  }
+
+  /**
+   * Stamps the last use of many tokens in one statement (`uses`: token id → when it was
+   * used). A stored use that is already as late is kept: batches from several API
+   * processes, or a retried one, never move a stamp back. Ids of deleted tokens are
+   * skipped. Returns how many tokens were stamped.
+   */
+  async stampTokenUses(uses: ReadonlyMap<string, Date>): Promise<number> {
+    if (uses.size === 0) return 0;
+    const result = await this.pool.query({
+      ...STAMP_TOKEN_USES,
+      values: [[...uses.keys()], [...uses.values()]],
+    });
+    return result.rowCount ?? 0;
   }
 
   /** Inserts devices and their first tokens in two statements, inside the caller's transaction. */
@@ -200,7 +205,7 @@ export class DeviceRepository {
   }
 }
 
-/** {@link TOKEN_BY_PREFIX_STAMPING_USE}'s row: the token's columns, then the device's and the fleet's, renamed where they clash. */
+/** {@link TOKEN_BY_PREFIX}'s row: the token's columns, then the device's and the fleet's, renamed where they clash. */
 interface TokenWithDeviceRow {
   id: string;
   deviceId: string;
@@ -237,27 +242,29 @@ const TOKEN_WITH_DEVICE_COLUMNS = `t.id, t."deviceId", t.prefix, t.hash, t."crea
           f.name AS "fleetName", f.zone, f.privacy, f."allowMixedIdentifiers", f."defaultProfile",
           f."createdAt" AS "fleetCreatedAt", f."updatedAt" AS "fleetUpdatedAt"`;
 
+/** $1 prefix. */
+const TOKEN_BY_PREFIX = statement(
+  'devices.tokenByPrefix',
+  `SELECT ${TOKEN_WITH_DEVICE_COLUMNS}
+     FROM device_tokens t
+     JOIN devices d ON d.id = t."deviceId"
+     JOIN fleets f ON f.id = d."fleetId"
+    WHERE t.prefix = $1`,
+);
+
 /**
- * $1 prefix, $2 the presented token's hash, $3 now, $4 stamp only a last use before this.
- * The UPDATE sees the same snapshot as the SELECT, and its own row lock re-checks the
- * last use: two requests at once stamp once.
+ * $1 token ids, $2 their uses (`timestamptz`: pg sends each Date with its offset, and the
+ * column holds UTC as a plain `timestamp`, hence `AT TIME ZONE 'UTC'`; see `utc-param.ts`).
+ * The ids are unique (the caller's map keys), so no row is updated twice. Only
+ * "lastUsedAt" is set: the change-notification trigger ignores such an UPDATE (migration
+ * `token_use_stamp_quiet`), so a stamp does not empty the API's read caches.
  */
-const TOKEN_BY_PREFIX_STAMPING_USE = statement(
-  'devices.tokenByPrefixStampingUse',
-  `WITH found AS (
-     SELECT ${TOKEN_WITH_DEVICE_COLUMNS}
-       FROM device_tokens t
-       JOIN devices d ON d.id = t."deviceId"
-       JOIN fleets f ON f.id = d."fleetId"
-      WHERE t.prefix = $1
-   ), stamped AS (
-     UPDATE device_tokens t SET "lastUsedAt" = ${utcParam(3)}
-       FROM found
-      WHERE t.id = found.id AND found.hash = $2::bytea AND found."revokedAt" IS NULL
-        AND found.status = 'active'
-        AND (t."lastUsedAt" IS NULL OR t."lastUsedAt" < ${utcParam(4)})
-   )
-   SELECT * FROM found`,
+const STAMP_TOKEN_USES = statement(
+  'devices.stampTokenUses',
+  `UPDATE device_tokens t SET "lastUsedAt" = v.at AT TIME ZONE 'UTC'
+     FROM unnest($1::uuid[], $2::timestamptz[]) AS v(id, at)
+    WHERE t.id = v.id
+      AND (t."lastUsedAt" IS NULL OR t."lastUsedAt" < v.at AT TIME ZONE 'UTC')`,
 );
 
 /** The row as the Prisma shape the callers know (`DeviceToken & { device: Device & { fleet } }`). */
