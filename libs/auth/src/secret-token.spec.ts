@@ -1,4 +1,12 @@
-import { hashToken, issueToken, parseToken, randomLabel, tokenMatches } from './secret-token';
+import { createHash } from 'node:crypto';
+import {
+  hashToken,
+  hashTokenBase64,
+  issueToken,
+  parseToken,
+  randomLabel,
+  tokenMatches,
+} from './secret-token';
 
 describe('secret tokens', () => {
   it('should issue a token that parses back to its prefix and matches its hash', () => {
@@ -26,6 +34,16 @@ describe('secret tokens', () => {
     const last = token.at(-1) === 'A' ? 'B' : 'A';
     expect(tokenMatches(token.slice(0, -1) + last, hash)).toBe(false);
     expect(tokenMatches(token, hashToken('other'))).toBe(false);
+  });
+
+  it("should hash to the token's UTF-8 SHA-256, as a Buffer and in base64", () => {
+    for (const token of [issueToken('fcd').token, 'ünïcödé ✓ 😀', '']) {
+      const expected = createHash('sha256').update(Buffer.from(token, 'utf8')).digest();
+      const hash = hashToken(token);
+      expect(Buffer.isBuffer(hash)).toBe(true);
+      expect(hash.equals(expected)).toBe(true);
+      expect(hashTokenBase64(token)).toBe(expected.toString('base64'));
+    }
   });
 
   it('should make DNS-safe labels of the asked length', () => {

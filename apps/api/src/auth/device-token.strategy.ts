@@ -1,6 +1,6 @@
 import { ForbiddenException, Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import { hashToken, parseToken, tokenMatches, TOKEN_KINDS } from '@fleetcert/auth';
+import { hashTokenBase64, parseToken, tokenMatches, TOKEN_KINDS } from '@fleetcert/auth';
 import { DeviceRepository } from '@fleetcert/db';
 import { DEVICE_AUTH_CACHE, type DeviceAuthCache } from '../read-cache/read-caches';
 import { HeaderBearerStrategy } from './header-bearer.strategy';
@@ -32,8 +32,7 @@ export class DeviceTokenStrategy extends PassportStrategy(HeaderBearerStrategy, 
   async validate(token: string): Promise<DevicePrincipal | false> {
     const parsed = parseToken(token, TOKEN_KINDS.device);
     if (!parsed) return false;
-    const hash = hashToken(parsed.token);
-    const key = hash.toString('base64');
+    const key = hashTokenBase64(parsed.token);
     const cached = this.cache.get(key);
     if (cached) {
       this.noteUse(cached.tokenId, cached.lastUsedAt);

@@ -9,7 +9,14 @@ import type { CertificateRequestView } from './certificates.dto';
 export type ViewableRequest = Omit<RequestForDevice, 'supersededByRequestId' | 'latestRequestId'> &
   Partial<Pick<RequestForDevice, 'supersededByRequestId' | 'latestRequestId'>>;
 
-/** The one mapping from a stored request (and its certificate) to what devices see. */
+/**
+ * The one mapping from a stored request (and its certificate) to what devices see.
+ *
+ * It depends on the stored rows alone, never on the clock: `GET /v1/certificates/{id}` keeps
+ * the serialized view in the read cache for as long as those rows stay unchanged (see
+ * {@link certificateRequestJson}). A field computed from the current time would have to be
+ * added after the cache, not here.
+ */
 export function toCertificateRequestView(
   r: ViewableRequest,
   opts: { withChain: boolean },
@@ -40,4 +47,13 @@ export function toCertificateRequestView(
   if (r.status === 'deferred' && r.deferredUntil) view.deferredUntil = r.deferredUntil.toISOString();
   if (r.errorType) view.error = { type: r.errorType, detail: r.errorDetail ?? '' };
   return view;
+}
+
+/**
+ * The body `GET /v1/certificates/{id}` answers with: the view, chain included, serialized as
+ * Fastify serializes a view a handler returns (`JSON.stringify`: the route has no response
+ * schema), so that a body served ready-made is byte for byte the one built for the answer.
+ */
+export function certificateRequestJson(r: ViewableRequest): string {
+  return JSON.stringify(toCertificateRequestView(r, { withChain: true }));
 }

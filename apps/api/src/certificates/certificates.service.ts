@@ -35,7 +35,7 @@ import { Metrics } from '@fleetcert/observability';
 import { IssuanceQueue } from '../queue/issuance-queue';
 import { DEVICE_REQUEST_CACHE, type DeviceRequestCache } from '../read-cache/read-caches';
 import { AccountKeyFingerprintService } from './account-key-fingerprint.service';
-import { toCertificateRequestView } from './certificate-request.view';
+import { certificateRequestJson, toCertificateRequestView } from './certificate-request.view';
 import type { CertificateRequestView, SubmitCsrDto } from './certificates.dto';
 import { nonPublicRange } from './ip-policy';
 import {
@@ -133,21 +133,21 @@ export class CertificatesService {
   }
 
   /**
-   * The request, its certificate and its links (see `RequestForDevice`): from the read
-   * cache, which the change feed empties of a device's entries when any of its rows change,
-   * or in one statement.
+   * The request, its certificate and its links (see `RequestForDevice`), as the JSON body
+   * devices get (see `certificateRequestJson`): from the read cache, which the change feed
+   * empties of a device's entries when any of its rows change, or read in one statement.
+   * The cache holds the body ready to send: a hit builds and serializes nothing.
    */
-  async get(device: Device, id: string): Promise<CertificateRequestView> {
+  async getJson(device: Device, id: string): Promise<string> {
     const key = `${device.id}/${id}`;
-    let request = this.requestCache.get(key);
-    if (!request) {
-      const ticket = this.requestCache.ticket();
-      const read = await this.requests.getForDevice(device.id, id);
-      if (!read) throw new NotFoundException(`No certificate request ${id}`);
-      this.requestCache.set(key, device.id, read, ticket);
-      request = read;
-    }
-    return toCertificateRequestView(request, { withChain: true });
+    const cached = this.requestCache.get(key);
+    if (cached) return cached.json;
+    const ticket = this.requestCache.ticket();
+    const read = await this.requests.getForDevice(device.id, id);
+    if (!read) throw new NotFoundException(`No certificate request ${id}`);
+    const json = certificateRequestJson(read);
+    this.requestCache.set(key, device.id, { json }, ticket);
+    return json;
   }
 
   async listForDevice(device: Device): Promise<CertificateRequestView[]> {

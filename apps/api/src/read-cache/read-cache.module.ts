@@ -1,11 +1,11 @@
 import { Global, Inject, Injectable, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { APP_CONFIG, AppConfig } from '@fleetcert/config';
-import { ChangeFeed, DeviceReadCache, PG_POOL, type RequestForDevice } from '@fleetcert/db';
+import { ChangeFeed, DeviceReadCache, PG_POOL } from '@fleetcert/db';
 import { Metrics } from '@fleetcert/observability';
 import { CLUSTER_PEER } from '../cluster/cluster.module';
 import type { ClusterPeer } from '../cluster/cluster-peer';
-import { CHANGE_FEED, DEVICE_AUTH_CACHE, DEVICE_REQUEST_CACHE } from './read-caches';
+import { CHANGE_FEED, DEVICE_AUTH_CACHE, DEVICE_REQUEST_CACHE, type CachedRequestBody } from './read-caches';
 
 /** Listens while the API runs, when the caches are on at all. */
 @Injectable()
@@ -26,11 +26,12 @@ class ChangeFeedLifecycle implements OnModuleInit, OnApplicationShutdown {
 
 /**
  * Estimated bytes of an entry: a device with its fleet is about 2 KiB of objects; a request
- * about 1 KiB besides its certificate chain, which is most of it (one byte a character).
+ * is its JSON body (one byte a character; the certificate chain is most of it) and a little
+ * besides.
  */
 const SIZE_OF = {
   device_auth: () => 2048,
-  device_request: (r: RequestForDevice) => 1024 + (r.certificate?.chainPem?.length ?? 0),
+  device_request: (r: CachedRequestBody) => 256 + r.json.length,
 };
 
 function readCache<K extends keyof typeof SIZE_OF>(name: K) {
