@@ -36,7 +36,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --profile           run the API and worker under node --cpu-prof and print where time goes
                       (slower: use it to find hot paths, not for the recorded numbers)
   --devices N         devices in the fleet-scale run (default 100000)
-  --api-processes N   API processes (FLEETCERT_API_PROCESSES, default 1: the shipped default)
+  --api-processes LIST  API processes for the API rows (FLEETCERT_API_PROCESSES; default 1,2:
+                      the shipped default, then one per core); the other parts run with 1
   --node-options STR  extra Node flags for the API and worker processes,
                       e.g. "--max-old-space-size=160" to bound their heaps`;
 
@@ -65,7 +66,7 @@ async function main(): Promise<void> {
       certbot: { type: 'string' },
       submissions: { type: 'string', default: '5000' },
       'node-options': { type: 'string', default: '' },
-      'api-processes': { type: 'string', default: '1' },
+      'api-processes': { type: 'string' },
       devices: { type: 'string', default: '100000' },
       profile: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -115,7 +116,7 @@ async function main(): Promise<void> {
   const env = {
     ...fleetcertEnv({ db, peers, httpPort: port, workerConcurrency: concurrencies[0] }),
     ...(nodeOptions && { NODE_OPTIONS: nodeOptions }),
-    FLEETCERT_API_PROCESSES: values['api-processes'],
+    FLEETCERT_API_PROCESSES: '1',
   };
   if (nodeOptions) log(`API and worker run with NODE_OPTIONS=${nodeOptions}`);
   const apiUrl = `http://127.0.0.1:${port}`;
@@ -184,15 +185,29 @@ async function main(): Promise<void> {
       // The API alone: no worker takes jobs, so only the request path is measured.
       await worker?.stop();
       worker = undefined;
-      apiReport = await runApiBench({
-        api,
-        apiUrl,
-        adminKey,
-        db,
-        submissions: Number(values.submissions),
-        validCertificates,
-        log,
-      });
+      for (const processes of list(values['api-processes'], [1, 2])) {
+        if (String(processes) !== env.FLEETCERT_API_PROCESSES) {
+          await api.stop();
+          env.FLEETCERT_API_PROCESSES = String(processes);
+          api = await startFleetcertProcess({
+            app: 'api',
+            env,
+            logFile: join(workDir, `api-${processes}-processes.log`),
+            cpuProfileDir: profileDir,
+          });
+        }
+        const report = await runApiBench({
+          api,
+          apiUrl,
+          adminKey,
+          db,
+          processes,
+          submissions: Number(values.submissions),
+          validCertificates,
+          log,
+        });
+        apiReport = apiReport ? { ...report, runs: [...apiReport.runs, ...report.runs] } : report;
+      }
     }
     await worker?.stop();
     worker = undefined;

@@ -13,6 +13,8 @@ import { renderTable } from '../support/table';
 
 export interface ApiRun {
   name: string;
+  /** API processes serving the port (FLEETCERT_API_PROCESSES). */
+  processes: number;
   requests: number;
   perSecond: number;
   p50Ms: number;
@@ -53,6 +55,8 @@ export async function runApiBench(o: {
   apiUrl: string;
   adminKey: string;
   db: BenchDatabase;
+  /** API processes serving the port, for the rows' labels. */
+  processes: number;
   submissions: number;
   /** Devices that hold a valid certificate, with its request id. */
   validCertificates: readonly { device: EnrolledDevice; id: string }[];
@@ -61,27 +65,42 @@ export async function runApiBench(o: {
   const warmupCount = Math.min(1000, Math.ceil(o.submissions / 10));
   const total = o.submissions + warmupCount;
   o.log(`API: enrolling ${total} devices and making their CSRs`);
-  const labels = Array.from({ length: total }, (_, i) => `api${String(i).padStart(6, '0')}`);
+  // Each process count's run enrols devices of its own (labels are unique in a fleet).
+  const labels = Array.from({ length: total }, (_, i) => `api${o.processes}x${String(i).padStart(6, '0')}`);
   const devices = await enrolDevices(o.apiUrl, o.adminKey, labels);
   const csrs = await makeCsrs(devices.map((d) => d.hostname));
 
   const runs: ApiRun[] = [];
   // Warm-up (JIT, connection pools), not recorded.
   await submissions(o.apiUrl, devices.slice(0, warmupCount), csrs.slice(0, warmupCount));
-  o.log(`API: ${o.submissions} CSR submissions, ${CONNECTIONS} connections`);
+  o.log(
+    `API (${o.processes} process${o.processes > 1 ? 'es' : ''}): ${o.submissions} CSR submissions, ${CONNECTIONS} connections`,
+  );
   runs.push(
-    await measured(o.api, o.db, 'POST /v1/certificates (new CSR)', { perSecond: 1500, p99Ms: 50 }, () =>
-      submissions(o.apiUrl, devices.slice(warmupCount), csrs.slice(warmupCount)),
+    await measured(
+      o.api,
+      o.db,
+      o.processes,
+      'POST /v1/certificates (new CSR)',
+      { perSecond: 1500, p99Ms: 50 },
+      () => submissions(o.apiUrl, devices.slice(warmupCount), csrs.slice(warmupCount)),
     ),
   );
   o.log(line(runs.at(-1)!));
 
   if (o.validCertificates.length) {
     await fetches(o.apiUrl, o.validCertificates, 3);
-    o.log(`API: GET /v1/certificates/{id} for ${o.validCertificates.length} valid certificates, 10 s`);
+    o.log(
+      `API (${o.processes} process${o.processes > 1 ? 'es' : ''}): GET /v1/certificates/{id} for ${o.validCertificates.length} valid certificates, 10 s`,
+    );
     runs.push(
-      await measured(o.api, o.db, 'GET /v1/certificates/{id} (valid)', { perSecond: 5000, p99Ms: 20 }, () =>
-        fetches(o.apiUrl, o.validCertificates, 10),
+      await measured(
+        o.api,
+        o.db,
+        o.processes,
+        'GET /v1/certificates/{id} (valid)',
+        { perSecond: 5000, p99Ms: 20 },
+        () => fetches(o.apiUrl, o.validCertificates, 10),
       ),
     );
     o.log(line(runs.at(-1)!));
@@ -98,6 +117,7 @@ export async function runApiBench(o: {
 async function measured(
   api: FleetcertProcess,
   db: BenchDatabase,
+  processes: number,
   name: string,
   target: ApiRun['target'],
   run: () => Promise<LoadResult>,
@@ -122,6 +142,7 @@ async function measured(
   const count = result.requests.total;
   return {
     name,
+    processes,
     requests: count,
     perSecond: count / result.duration,
     p50Ms: result.latency.p50,
@@ -186,6 +207,7 @@ export function apiTable(report: ApiBenchReport): string {
   return renderTable(
     [
       'request',
+      'API processes',
       'requests',
       'req/s',
       'p50 ms',
@@ -205,6 +227,7 @@ export function apiTable(report: ApiBenchReport): string {
     ],
     report.runs.map((r) => [
       r.name,
+      String(r.processes),
       String(r.requests),
       fixed(r.perSecond, 0),
       String(r.p50Ms),
