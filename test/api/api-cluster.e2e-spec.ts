@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer, request as httpRequest } from 'node:http';
 import { join } from 'node:path';
+import { type Bind9Handle, startBind9 } from '../support/bind9';
 import { testEnv, type TestEnv } from '../support/config';
 import { isolatedDatabase } from '../support/isolated-database';
 import { waitFor } from '../support/wait-for';
@@ -90,7 +91,9 @@ function requestsCounted(metrics: string, route: string): number {
  * sharing one port, as `npm run start:api` runs it.
  */
 describe('a clustered API (FLEETCERT_API_PROCESSES=2)', () => {
+  const ZONE = 'cluster.fleet.test';
   let db: { url: string; drop(): Promise<void> };
+  let bind: Bind9Handle;
   let env: TestEnv;
   let port: number;
   let primary: ChildProcess;
@@ -102,9 +105,16 @@ describe('a clustered API (FLEETCERT_API_PROCESSES=2)', () => {
     if (!existsSync(ENTRY))
       throw new Error(`${ENTRY} is missing: run \`npm run build\` first (npm test does)`);
     db = await isolatedDatabase('cluster');
+    bind = await startBind9({ zone: ZONE });
     port = await freePort();
     env = testEnv({
       DATABASE_URL: db.url,
+      FLEETCERT_FLEET_NAME: 'cluster',
+      FLEETCERT_FLEET_ZONE: ZONE,
+      FLEETCERT_DNS_SERVER: `${bind.host}:${bind.port}`,
+      FLEETCERT_DNS_TSIG_KEY_NAME: bind.tsig.name,
+      FLEETCERT_DNS_TSIG_ALGORITHM: bind.tsig.algorithm,
+      FLEETCERT_DNS_TSIG_SECRET: bind.tsig.secret,
       FLEETCERT_API_PROCESSES: '2',
       FLEETCERT_HTTP_PORT: String(port),
       FLEETCERT_LOG_LEVEL: 'info',
@@ -136,6 +146,7 @@ describe('a clustered API (FLEETCERT_API_PROCESSES=2)', () => {
       await exited;
     }
     await db.drop();
+    await bind?.stop();
   });
 
   it('should run two workers behind one port, and sum their metrics', async () => {
@@ -165,6 +176,25 @@ describe('a clustered API (FLEETCERT_API_PROCESSES=2)', () => {
       );
       expect(statuses).toEqual([401, 401, 401, 401, 401, 401]);
       token = rotated.body.token;
+    }
+  });
+
+  it("should show a device's reported addresses in every worker as soon as the report is answered", async () => {
+    const device = await call(port, 'POST', '/v1/admin/devices', { token: adminKey, body: {} });
+    expect(device.status).toBe(201);
+    const token: string = device.body.token;
+    for (let round = 1; round <= 5; round++) {
+      // Both workers authenticate the device, so both hold it (with its addresses) in their caches.
+      for (let i = 0; i < 6; i++) expect((await call(port, 'GET', '/v1/device', { token })).status).toBe(200);
+      const ipv4 = `192.168.7.${round}`;
+      const reported = await call(port, 'PUT', '/v1/device/addresses', { token, body: { ipv4 } });
+      expect(reported.status).toBe(200);
+      const seen = await Promise.all(
+        Array.from({ length: 6 }, () =>
+          call(port, 'GET', '/v1/device', { token }).then((r) => r.body.addresses.ipv4),
+        ),
+      );
+      expect(seen).toEqual(Array(6).fill(ipv4));
     }
   });
 

@@ -70,12 +70,37 @@ describe('ChangeFeed syncs across processes', () => {
     expect(heard).toEqual(['*']);
   });
 
+  it("should drop a device's entries here at once and wait for the peers to drop them", async () => {
+    const feed = await startFeed();
+    const heard: string[] = [];
+    feed.subscribe({ deviceChanged: (id) => heard.push(id), everythingChanged: () => undefined });
+    expect(await Promise.race([feed.changedEverywhere('alone'), Promise.resolve('pending')])).toBeUndefined();
+
+    let confirm!: () => void;
+    const asked: string[] = [];
+    feed.usePeers({
+      seenEverywhere: () => Promise.resolve(),
+      changedEverywhere: (deviceId) => {
+        asked.push(deviceId);
+        return new Promise<void>((resolve) => (confirm = resolve));
+      },
+    });
+    const dropped = settled(feed.changedEverywhere('device-1'));
+    expect(heard).toEqual(['alone', 'device-1']);
+    expect(asked).toEqual(['device-1']);
+    await Promise.resolve();
+    expect(dropped()).toBe(false);
+    confirm();
+    await waitFor(async () => dropped(), Boolean, { what: 'the drop to resolve' });
+  });
+
   it('should not resolve a sync until the peers confirm', async () => {
     const writer = await startFeed();
     const other = await startFeed();
     let confirm!: () => void;
     const asked: string[] = [];
     writer.usePeers({
+      changedEverywhere: () => Promise.resolve(),
       seenEverywhere: (payload) => {
         asked.push(payload);
         // What the primary does: ask the other process, which answers once its feed has it.

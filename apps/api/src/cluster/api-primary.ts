@@ -5,11 +5,11 @@ import type { Logger } from '@fleetcert/observability';
 import { type ClusterMessage, isClusterMessage } from './cluster-messages';
 
 /**
- * How long the primary waits for the other workers to confirm a sync marker. A worker's
- * feed gives up after its own sync timeout (2 s) and empties its caches before it answers;
- * this is for a worker that cannot answer at all.
+ * How long the primary waits for the other workers to confirm a sync marker or a drop. A
+ * worker's feed gives up on a marker after its own sync timeout (2 s) and empties its caches
+ * before it answers; this is for a worker that cannot answer at all.
  */
-const SYNC_CHECK_TIMEOUT_MS = 5_000;
+const CHECK_TIMEOUT_MS = 5_000;
 /** A worker that dies is replaced after this, doubled while they keep dying young, up to 30 s. */
 const RESTART_DELAY_MS = 1_000;
 /** A worker up this long died of something else than its start-up: the delay starts over. */
@@ -17,24 +17,26 @@ const HEALTHY_AFTER_MS = 60_000;
 /** On shutdown, a worker still draining requests after this is killed. */
 const SHUTDOWN_GRACE_MS = 20_000;
 
-interface SyncCheck {
+/** A question put to every worker but one, on that one's behalf. */
+interface Check {
   requester: Worker;
-  payload: string;
   waiting: Set<number>;
   timer: NodeJS.Timeout;
+  /** The answer the requester gets once every other worker has answered (or is gone). */
+  answer: ClusterMessage;
 }
 
 /**
  * The primary of a clustered API (`FLEETCERT_API_PROCESSES` > 1). It serves no request
  * itself: it starts the workers, which share the port through `node:cluster`, replaces one
  * that dies, passes a shutdown signal on and waits for them to drain, and relays what the
- * workers must agree on: the sync markers that make a write visible to every process
- * before it is answered, and the metrics, summed over all of them.
+ * workers must agree on: the sync markers and device drops that make a write visible to
+ * every process before it is answered, and the metrics, summed over all of them.
  */
 export function runApiPrimary(config: AppConfig, logger: Logger): void {
   const log = logger.child({ process: 'primary' });
   const metrics = new AggregatorRegistry();
-  const checks = new Map<number, SyncCheck>();
+  const checks = new Map<number, Check>();
   const bornAt = new Map<number, number>();
   let nextCheck = 0;
   let restartDelayMs = RESTART_DELAY_MS;
@@ -57,41 +59,51 @@ export function runApiPrimary(config: AppConfig, logger: Logger): void {
     if (!check) return;
     checks.delete(id);
     clearTimeout(check.timer);
-    send(check.requester, { fleetcert: 'synced', payload: check.payload });
+    send(check.requester, check.answer);
+  };
+
+  /** Asks every other live worker `question(id)`; `answer` goes back once they all replied. */
+  const askOthers = (from: Worker, question: (id: number) => ClusterMessage, answer: ClusterMessage) => {
+    const others = Object.values(cluster.workers ?? {}).filter(
+      (w): w is Worker => !!w && w !== from && w.isConnected(),
+    );
+    const id = nextCheck++;
+    const timer = setTimeout(() => {
+      log.warn(
+        { waitingFor: [...(checks.get(id)?.waiting ?? [])], asked: answer.fleetcert },
+        'API workers did not answer in time',
+      );
+      finishCheck(id);
+    }, CHECK_TIMEOUT_MS);
+    timer.unref();
+    checks.set(id, { requester: from, waiting: new Set(others.map((w) => w.id)), timer, answer });
+    for (const worker of others) send(worker, question(id));
+    if (others.length === 0) finishCheck(id);
+  };
+
+  const answered = (from: Worker, id: number) => {
+    const check = checks.get(id);
+    check?.waiting.delete(from.id);
+    if (check && check.waiting.size === 0) finishCheck(id);
   };
 
   const receive = async (from: Worker, message: ClusterMessage): Promise<void> => {
     switch (message.fleetcert) {
-      case 'sync': {
-        const others = Object.values(cluster.workers ?? {}).filter(
-          (w): w is Worker => !!w && w !== from && w.isConnected(),
-        );
-        const id = nextCheck++;
-        const timer = setTimeout(() => {
-          log.warn(
-            { waitingFor: [...(checks.get(id)?.waiting ?? [])] },
-            'API workers did not confirm a sync marker in time',
-          );
-          finishCheck(id);
-        }, SYNC_CHECK_TIMEOUT_MS);
-        timer.unref();
-        checks.set(id, {
-          requester: from,
+      case 'sync':
+        return askOthers(from, (check) => ({ fleetcert: 'sync-check', check, payload: message.payload }), {
+          fleetcert: 'synced',
           payload: message.payload,
-          waiting: new Set(others.map((w) => w.id)),
-          timer,
         });
-        for (const worker of others)
-          send(worker, { fleetcert: 'sync-check', check: id, payload: message.payload });
-        if (others.length === 0) finishCheck(id);
-        return;
-      }
-      case 'sync-seen': {
-        const check = checks.get(message.check);
-        check?.waiting.delete(from.id);
-        if (check && check.waiting.size === 0) finishCheck(message.check);
-        return;
-      }
+      case 'sync-seen':
+        return answered(from, message.check);
+      case 'devices-changed':
+        return askOthers(
+          from,
+          (check) => ({ fleetcert: 'drop-devices', check, deviceIds: message.deviceIds }),
+          { fleetcert: 'devices-dropped', batch: message.batch },
+        );
+      case 'devices-dropped-here':
+        return answered(from, message.check);
       case 'metrics': {
         try {
           send(from, {

@@ -12,6 +12,14 @@ export type ClusterMessage =
   | { fleetcert: 'sync-check'; check: number; payload: string }
   /** Worker → primary: it has. */
   | { fleetcert: 'sync-seen'; check: number }
+  /** Worker → primary: these devices' rows changed here (a device's own writes); tell the others. */
+  | { fleetcert: 'devices-changed'; batch: number; deviceIds: string[] }
+  /** Primary → worker: every other worker has dropped them (or is gone). */
+  | { fleetcert: 'devices-dropped'; batch: number }
+  /** Primary → worker: drop these devices' entries, then say so. */
+  | { fleetcert: 'drop-devices'; check: number; deviceIds: string[] }
+  /** Worker → primary: done. */
+  | { fleetcert: 'devices-dropped-here'; check: number }
   /** Worker → primary: the metrics of every worker, summed. */
   | { fleetcert: 'metrics'; request: number }
   /** Primary → worker: here they are, or why not. */

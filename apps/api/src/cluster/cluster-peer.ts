@@ -8,15 +8,18 @@ const PRIMARY_TIMEOUT_MS = 10_000;
 
 /**
  * A worker's side of a clustered API (`FLEETCERT_API_PROCESSES` > 1): it asks the primary
- * to make every other worker confirm a sync marker (read your writes across processes),
- * answers the primary's checks from its own change feed, and gets the metrics of all
- * workers summed.
+ * to make every other worker confirm a sync marker, or drop a device's entries (read your
+ * writes across processes), does the same when the primary asks, and gets the metrics of
+ * all workers summed.
  */
 export class ClusterPeer implements SyncPeers {
   private nextRequest = 0;
   private readonly syncs = new Map<string, { resolve: () => void; timer: NodeJS.Timeout }>();
   private readonly metricRequests = new Map<number, (result: { text?: string; error?: string }) => void>();
   private feed?: ChangeFeed;
+  /** Devices changed in this turn of the event loop: one message for all of them. */
+  private nextDrop?: { deviceIds: Set<string>; waiters: (() => void)[] };
+  private readonly drops = new Map<number, { waiters: (() => void)[]; timer: NodeJS.Timeout }>();
 
   /** The peer of this process when it is a worker of a clustered API; otherwise none. */
   static ofThisProcess(): ClusterPeer | undefined {
@@ -55,6 +58,35 @@ export class ClusterPeer implements SyncPeers {
     });
   }
 
+  changedEverywhere(deviceId: string): Promise<void> {
+    return new Promise((resolve) => {
+      if (!this.nextDrop) {
+        const drop = { deviceIds: new Set<string>(), waiters: [] as (() => void)[] };
+        this.nextDrop = drop;
+        setImmediate(() => this.sendDrop(drop));
+      }
+      this.nextDrop.deviceIds.add(deviceId);
+      this.nextDrop.waiters.push(resolve);
+    });
+  }
+
+  private sendDrop(drop: { deviceIds: Set<string>; waiters: (() => void)[] }): void {
+    if (this.nextDrop === drop) this.nextDrop = undefined;
+    const batch = this.nextRequest++;
+    const timer = setTimeout(() => this.settleDrop(batch), PRIMARY_TIMEOUT_MS);
+    timer.unref();
+    this.drops.set(batch, { waiters: drop.waiters, timer });
+    this.send({ fleetcert: 'devices-changed', batch, deviceIds: [...drop.deviceIds] });
+  }
+
+  private settleDrop(batch: number): void {
+    const pending = this.drops.get(batch);
+    if (!pending) return;
+    this.drops.delete(batch);
+    clearTimeout(pending.timer);
+    for (const resolve of pending.waiters) resolve();
+  }
+
   /** The metrics of every worker of the API, summed (counters, histograms) or as documented per metric. */
   clusterMetrics(): Promise<string> {
     const request = this.nextRequest++;
@@ -82,6 +114,12 @@ export class ClusterPeer implements SyncPeers {
         void seen.then(() => this.send({ fleetcert: 'sync-seen', check: message.check }));
         return;
       }
+      case 'drop-devices':
+        for (const deviceId of message.deviceIds) this.feed?.changedHere(deviceId);
+        this.send({ fleetcert: 'devices-dropped-here', check: message.check });
+        return;
+      case 'devices-dropped':
+        return this.settleDrop(message.batch);
       case 'metrics-result': {
         const answer = this.metricRequests.get(message.request);
         this.metricRequests.delete(message.request);

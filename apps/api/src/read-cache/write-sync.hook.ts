@@ -13,7 +13,8 @@ const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
  *
  * - A device's request can only change that device's rows, so its entries are dropped here
  *   at once (`ChangeFeed.changedHere`): no round trip on the devices' hot write path. With
- *   several API processes its next request may reach another one, so it also syncs as below.
+ *   several API processes its next request may reach another one, so the answer waits until
+ *   every process has dropped them (`ChangeFeed.changedEverywhere`, over the cluster's IPC).
  * - Anything else (operators, the dashboard, unauthenticated calls) may change any device:
  *   the answer waits until this process (and every other one) has heard of every change
  *   committed before it (`ChangeFeed.sync`, one round trip shared by the writes of one
@@ -28,9 +29,13 @@ export function syncWritesBeforeAnswering(fastify: FastifyInstance, feed: Change
     if (READS.has(request.method) || reply.statusCode >= 400 || !feed.isLive) return done(null, payload);
     const principal = principalOf(request);
     if (principal?.kind === 'device') {
-      feed.changedHere(principal.device.id);
+      if (!feed.hasPeers) {
+        feed.changedHere(principal.device.id);
+        return done(null, payload);
+      }
       // The device's next request may go to another process of a clustered API.
-      if (!feed.hasPeers) return done(null, payload);
+      void feed.changedEverywhere(principal.device.id).then(() => done(null, payload));
+      return;
     }
     void feed.sync().then(() => done(null, payload));
   });

@@ -35,6 +35,8 @@ export interface ChangeFeedOptions {
 export interface SyncPeers {
   /** Resolves once every other process's feed has delivered the marker `payload` (see {@link ChangeFeed.whenSeen}). */
   seenEverywhere(payload: string): Promise<void>;
+  /** Resolves once every other process has dropped this device's entries (its {@link ChangeFeed.changedHere}). */
+  changedEverywhere(deviceId: string): Promise<void>;
 }
 
 interface PendingSync {
@@ -160,6 +162,16 @@ export class ChangeFeed {
    */
   changedHere(deviceId: string): void {
     for (const subscriber of this.subscribers) subscriber.deviceChanged(deviceId);
+  }
+
+  /**
+   * {@link changedHere}, and with {@link usePeers} in every other process of the API too:
+   * resolves once they have all dropped the device's entries. A device's own write needs no
+   * more (it can only change that device's rows), and this costs no database round trip.
+   */
+  changedEverywhere(deviceId: string): Promise<void> {
+    this.changedHere(deviceId);
+    return this.peers ? this.peers.changedEverywhere(deviceId) : Promise.resolve();
   }
 
   /**
