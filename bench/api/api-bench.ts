@@ -73,9 +73,8 @@ export async function runApiBench(o: {
   const runs: ApiRun[] = [];
   // Warm-up (JIT, connection pools), not recorded.
   await submissions(o.apiUrl, devices.slice(0, warmupCount), csrs.slice(0, warmupCount));
-  o.log(
-    `API (${o.processes} process${o.processes > 1 ? 'es' : ''}): ${o.submissions} CSR submissions, ${CONNECTIONS} connections`,
-  );
+  const label = `API (${o.processes} process${o.processes > 1 ? 'es' : ''})`;
+  o.log(`${label}: ${o.submissions} CSR submissions, ${CONNECTIONS} connections`);
   runs.push(
     await measured(
       o.api,
@@ -90,9 +89,7 @@ export async function runApiBench(o: {
 
   if (o.validCertificates.length) {
     await fetches(o.apiUrl, o.validCertificates, 3);
-    o.log(
-      `API (${o.processes} process${o.processes > 1 ? 'es' : ''}): GET /v1/certificates/{id} for ${o.validCertificates.length} valid certificates, 10 s`,
-    );
+    o.log(`${label}: GET /v1/certificates/{id} for ${o.validCertificates.length} valid certificates, 10 s`);
     runs.push(
       await measured(
         o.api,

@@ -16,7 +16,7 @@ import { CHANGE_FEED } from '../../apps/api/src/read-cache/read-caches';
 import { startTestApi } from '../../test/support/api';
 import { testConfig } from '../../test/support/config';
 import { isolatedDatabase } from '../../test/support/isolated-database';
-import { storeCertificate, storeRequest } from '../../test/support/stored-rows';
+import { storeValidCertificate } from '../../test/support/stored-rows';
 
 const FETCHES = Number(process.argv[2] ?? 50_000);
 const WARM_UP = Math.min(5_000, FETCHES);
@@ -51,15 +51,7 @@ async function main(): Promise<void> {
     const feed = api.app.get<ChangeFeed>(CHANGE_FEED);
     const admin = await api.operatorKey('admin');
     const device = (await api.request('POST', '/v1/admin/devices', { token: admin, body: {} })).body;
-    const stored = await storeRequest(prisma, device.id, device.hostname, {
-      createdAt: new Date('2026-01-01T00:00:00.000Z'),
-      status: 'valid',
-      profile: 'classic',
-    });
-    await storeCertificate(prisma, stored, {
-      notBefore: new Date('2026-01-01T00:05:00.000Z'),
-      chainPem: fakeChain(),
-    });
+    const stored = await storeValidCertificate(prisma, device, fakeChain());
     const fastify = api.app.getHttpAdapter().getInstance();
     const fetch = () =>
       fastify.inject({

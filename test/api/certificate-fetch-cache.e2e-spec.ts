@@ -3,7 +3,7 @@ import { Metrics } from '@fleetcert/observability';
 import { CHANGE_FEED } from '../../apps/api/src/read-cache/read-caches';
 import { startTestApi, TestApi } from '../support/api';
 import { testConfig } from '../support/config';
-import { storeCertificate, storeRequest } from '../support/stored-rows';
+import { storeValidCertificate } from '../support/stored-rows';
 import { waitFor } from '../support/wait-for';
 
 const ZONE = 'fetchcache.fleet.test';
@@ -70,15 +70,7 @@ describe('GET /v1/certificates/{id} served from the read cache', () => {
 
   it('should send the same bytes and headers from the cache as built from the rows, also after they change', async () => {
     const device = (await api.request('POST', '/v1/admin/devices', { token: admin, body: {} })).body;
-    const stored = await storeRequest(prisma, device.id, device.hostname, {
-      createdAt: new Date('2026-01-01T00:00:00.000Z'),
-      status: 'valid',
-      profile: 'classic',
-    });
-    await storeCertificate(prisma, stored, {
-      notBefore: new Date('2026-01-01T00:05:00.000Z'),
-      chainPem: CHAIN_1,
-    });
+    const stored = await storeValidCertificate(prisma, device, CHAIN_1);
     const path = `/v1/certificates/${stored.id}`;
     const feed = api.app.get<ChangeFeed>(CHANGE_FEED);
     const expected = (chain: string) =>

@@ -65,3 +65,21 @@ export function storeCertificate(
     },
   });
 }
+
+/**
+ * A valid certificate of a device, with its request, at fixed instants (2026-01-01), so that
+ * what the API answers for it is the same on every run: the request's id and the chain aside.
+ */
+export async function storeValidCertificate(
+  prisma: PrismaClient,
+  device: { id: string; hostname: string },
+  chainPem: string,
+) {
+  const request = await storeRequest(prisma, device.id, device.hostname, {
+    createdAt: new Date('2026-01-01T00:00:00.000Z'),
+    status: 'valid',
+    profile: 'classic',
+  });
+  await storeCertificate(prisma, request, { notBefore: new Date('2026-01-01T00:05:00.000Z'), chainPem });
+  return request;
+}
