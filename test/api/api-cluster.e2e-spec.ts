@@ -225,3 +225,26 @@ describe('a clustered API (FLEETCERT_API_PROCESSES=2)', () => {
     expect(output).toContain('API stopped');
   });
 });
+
+describe('a clustered API whose workers cannot start', () => {
+  it('should give up after three failed starts in a row and exit 1, as one process would', async () => {
+    const env = testEnv({
+      // A database that does not exist: every worker fails before it listens.
+      DATABASE_URL: `${process.env.DATABASE_URL!.replace(/\/[^/]*$/, '')}/fleetcert_missing_${process.pid}`,
+      FLEETCERT_API_PROCESSES: '2',
+      FLEETCERT_HTTP_PORT: String(await freePort()),
+      FLEETCERT_LOG_LEVEL: 'info',
+    });
+    const primary = spawn(process.execPath, [ENTRY], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    primary.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    primary.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const [code] = (await once(primary, 'exit')) as [number | null];
+    expect(code).toBe(1);
+    expect(output).toContain('API workers keep failing to start; giving up');
+    expect(output).not.toContain('fleetcert API listening');
+  }, 60_000);
+});

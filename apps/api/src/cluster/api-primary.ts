@@ -14,6 +14,12 @@ const CHECK_TIMEOUT_MS = 5_000;
 const RESTART_DELAY_MS = 1_000;
 /** A worker up this long died of something else than its start-up: the delay starts over. */
 const HEALTHY_AFTER_MS = 60_000;
+/**
+ * Workers that die before they ever listen, this many in a row, mean the API cannot start
+ * (a database without its migrations, a port taken): the primary gives up and exits 1, as
+ * a single process would, so that whatever runs it sees the failure.
+ */
+const MAX_FAILED_STARTS = 3;
 /** On shutdown, a worker still draining requests after this is killed. */
 const SHUTDOWN_GRACE_MS = 20_000;
 
@@ -41,6 +47,8 @@ export function runApiPrimary(config: AppConfig, logger: Logger): void {
   let nextCheck = 0;
   let restartDelayMs = RESTART_DELAY_MS;
   let stopping = false;
+  const listened = new Set<number>();
+  let failedStarts = 0;
 
   const fork = () => {
     const worker = cluster.fork();
@@ -135,14 +143,30 @@ export function runApiPrimary(config: AppConfig, logger: Logger): void {
     }
     const livedMs = Date.now() - (bornAt.get(worker.id) ?? Date.now());
     bornAt.delete(worker.id);
+    const started = listened.delete(worker.id);
     if (stopping) return;
+    if (!started && ++failedStarts >= MAX_FAILED_STARTS) {
+      log.fatal({ failedStarts, code, signal }, 'API workers keep failing to start; giving up');
+      stopping = true;
+      for (const other of Object.values(cluster.workers ?? {})) other?.process.kill('SIGTERM');
+      process.exitCode = 1;
+      return;
+    }
     if (livedMs >= HEALTHY_AFTER_MS) restartDelayMs = RESTART_DELAY_MS;
     log.error(
       { pid: worker.process.pid, code, signal, restartInMs: restartDelayMs },
       'API worker died; replacing it',
     );
-    setTimeout(fork, restartDelayMs);
+    // A shutdown may begin meanwhile (a terminal's Ctrl-C reaches the workers first, too).
+    setTimeout(() => {
+      if (!stopping) fork();
+    }, restartDelayMs);
     restartDelayMs = Math.min(restartDelayMs * 2, 30_000);
+  });
+
+  cluster.on('listening', (worker) => {
+    listened.add(worker.id);
+    failedStarts = 0;
   });
 
   const stop = (signal: NodeJS.Signals) => {
