@@ -2,7 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry } from 'prom-client';
 import type { AppConfig } from '@fleetcert/config';
 import type { Logger } from '@fleetcert/observability';
-import { type ClusterMessage, isClusterMessage } from './cluster-messages';
+import { type ClusterAnswer, type ClusterMessage, isClusterMessage } from './cluster-messages';
 
 /**
  * How long the primary waits for the other workers to confirm a sync marker or a drop. A
@@ -29,7 +29,7 @@ interface Check {
   waiting: Set<number>;
   timer: NodeJS.Timeout;
   /** The answer the requester gets once every other worker has answered (or is gone). */
-  answer: ClusterMessage;
+  answer: ClusterAnswer;
 }
 
 /**
@@ -71,7 +71,7 @@ export function runApiPrimary(config: AppConfig, logger: Logger): void {
   };
 
   /** Asks every other live worker `question(id)`; `answer` goes back once they all replied. */
-  const askOthers = (from: Worker, question: (id: number) => ClusterMessage, answer: ClusterMessage) => {
+  const askOthers = (from: Worker, question: (id: number) => ClusterMessage, answer: ClusterAnswer) => {
     const others = Object.values(cluster.workers ?? {}).filter(
       (w): w is Worker => !!w && w !== from && w.isConnected(),
     );
@@ -100,7 +100,7 @@ export function runApiPrimary(config: AppConfig, logger: Logger): void {
       case 'sync':
         return askOthers(from, (check) => ({ fleetcert: 'sync-check', check, payload: message.payload }), {
           fleetcert: 'synced',
-          payload: message.payload,
+          request: message.request,
         });
       case 'sync-seen':
         return answered(from, message.check);
@@ -108,7 +108,7 @@ export function runApiPrimary(config: AppConfig, logger: Logger): void {
         return askOthers(
           from,
           (check) => ({ fleetcert: 'drop-devices', check, deviceIds: message.deviceIds }),
-          { fleetcert: 'devices-dropped', batch: message.batch },
+          { fleetcert: 'devices-dropped', request: message.request },
         );
       case 'devices-dropped-here':
         return answered(from, message.check);

@@ -1,7 +1,7 @@
 import cluster from 'node:cluster';
 import { AggregatorRegistry, type Registry } from 'prom-client';
 import type { ChangeFeed, SyncPeers } from '@fleetcert/db';
-import { type ClusterMessage, isClusterMessage } from './cluster-messages';
+import { type ClusterAnswer, type ClusterMessage, isClusterMessage } from './cluster-messages';
 
 /** How long a worker waits for the primary's answer before it gives up (metrics) or goes on (sync). */
 const PRIMARY_TIMEOUT_MS = 10_000;
@@ -14,12 +14,11 @@ const PRIMARY_TIMEOUT_MS = 10_000;
  */
 export class ClusterPeer implements SyncPeers {
   private nextRequest = 0;
-  private readonly syncs = new Map<string, { resolve: () => void; timer: NodeJS.Timeout }>();
-  private readonly metricRequests = new Map<number, (result: { text?: string; error?: string }) => void>();
+  /** Questions to the primary awaiting its answer, by request number. */
+  private readonly asked = new Map<number, (answer: ClusterAnswer | undefined) => void>();
   private feed?: ChangeFeed;
-  /** Devices changed in this turn of the event loop: one message for all of them. */
-  private nextDrop?: { deviceIds: Set<string>; waiters: (() => void)[] };
-  private readonly drops = new Map<number, { waiters: (() => void)[]; timer: NodeJS.Timeout }>();
+  /** Devices changed in this turn of the event loop: one question for all of them. */
+  private nextDrop?: { deviceIds: Set<string>; dropped: Promise<void> };
 
   /** The peer of this process when it is a worker of a clustered API; otherwise none. */
   static ofThisProcess(): ClusterPeer | undefined {
@@ -47,68 +46,67 @@ export class ClusterPeer implements SyncPeers {
     feed.usePeers(this);
   }
 
-  seenEverywhere(payload: string): Promise<void> {
-    return new Promise((resolve) => {
-      // The primary answers even when a peer is stuck (its own timeout): this one only
-      // covers a primary that is gone, and then no other worker serves anyway.
-      const timer = setTimeout(() => this.settleSync(payload), PRIMARY_TIMEOUT_MS);
-      timer.unref();
-      this.syncs.set(payload, { resolve, timer });
-      this.send({ fleetcert: 'sync', payload });
-    });
+  async seenEverywhere(payload: string): Promise<void> {
+    await this.ask((request) => ({ fleetcert: 'sync', request, payload }));
   }
 
   changedEverywhere(deviceId: string): Promise<void> {
-    return new Promise((resolve) => {
-      if (!this.nextDrop) {
-        const drop = { deviceIds: new Set<string>(), waiters: [] as (() => void)[] };
-        this.nextDrop = drop;
-        setImmediate(() => this.sendDrop(drop));
-      }
-      this.nextDrop.deviceIds.add(deviceId);
-      this.nextDrop.waiters.push(resolve);
-    });
-  }
-
-  private sendDrop(drop: { deviceIds: Set<string>; waiters: (() => void)[] }): void {
-    if (this.nextDrop === drop) this.nextDrop = undefined;
-    const batch = this.nextRequest++;
-    const timer = setTimeout(() => this.settleDrop(batch), PRIMARY_TIMEOUT_MS);
-    timer.unref();
-    this.drops.set(batch, { waiters: drop.waiters, timer });
-    this.send({ fleetcert: 'devices-changed', batch, deviceIds: [...drop.deviceIds] });
-  }
-
-  private settleDrop(batch: number): void {
-    const pending = this.drops.get(batch);
-    if (!pending) return;
-    this.drops.delete(batch);
-    clearTimeout(pending.timer);
-    for (const resolve of pending.waiters) resolve();
+    if (!this.nextDrop) {
+      const deviceIds = new Set<string>();
+      const dropped = new Promise<void>((resolve) => setImmediate(resolve))
+        .then(() => {
+          this.nextDrop = undefined;
+          return this.ask((request) => ({
+            fleetcert: 'devices-changed',
+            request,
+            deviceIds: [...deviceIds],
+          }));
+        })
+        .then(() => undefined);
+      this.nextDrop = { deviceIds, dropped };
+    }
+    this.nextDrop.deviceIds.add(deviceId);
+    return this.nextDrop.dropped;
   }
 
   /** The metrics of every worker of the API, summed (counters, histograms) or as documented per metric. */
-  clusterMetrics(): Promise<string> {
+  async clusterMetrics(): Promise<string> {
+    const answer = await this.ask((request) => ({ fleetcert: 'metrics', request }));
+    if (answer?.fleetcert === 'metrics-result' && answer.text !== undefined) return answer.text;
+    throw new Error(
+      answer?.fleetcert === 'metrics-result'
+        ? (answer.error ?? 'no metrics')
+        : 'the primary process did not answer with the metrics',
+    );
+  }
+
+  /**
+   * Puts a question to the primary; resolves with its answer, or with nothing after
+   * {@link PRIMARY_TIMEOUT_MS}. The primary answers even when another worker is stuck (its
+   * own timeout): this one only covers a primary that is gone, and then no other worker
+   * serves anyway.
+   */
+  private ask(question: (request: number) => ClusterMessage): Promise<ClusterAnswer | undefined> {
     const request = this.nextRequest++;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.metricRequests.delete(request);
-        reject(new Error('the primary process did not answer with the metrics'));
-      }, PRIMARY_TIMEOUT_MS);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => settle(undefined), PRIMARY_TIMEOUT_MS);
       timer.unref();
-      this.metricRequests.set(request, ({ text, error }) => {
+      const settle = (answer: ClusterAnswer | undefined) => {
         clearTimeout(timer);
-        if (text !== undefined) resolve(text);
-        else reject(new Error(error ?? 'no metrics'));
-      });
-      this.send({ fleetcert: 'metrics', request });
+        this.asked.delete(request);
+        resolve(answer);
+      };
+      this.asked.set(request, settle);
+      this.send(question(request));
     });
   }
 
   private receive(message: ClusterMessage): void {
     switch (message.fleetcert) {
       case 'synced':
-        return this.settleSync(message.payload);
+      case 'devices-dropped':
+      case 'metrics-result':
+        return this.asked.get(message.request)?.(message);
       case 'sync-check': {
         const seen = this.feed ? this.feed.whenSeen(message.payload) : Promise.resolve();
         void seen.then(() => this.send({ fleetcert: 'sync-seen', check: message.check }));
@@ -118,23 +116,7 @@ export class ClusterPeer implements SyncPeers {
         for (const deviceId of message.deviceIds) this.feed?.changedHere(deviceId);
         this.send({ fleetcert: 'devices-dropped-here', check: message.check });
         return;
-      case 'devices-dropped':
-        return this.settleDrop(message.batch);
-      case 'metrics-result': {
-        const answer = this.metricRequests.get(message.request);
-        this.metricRequests.delete(message.request);
-        answer?.(message);
-        return;
-      }
     }
-  }
-
-  private settleSync(payload: string): void {
-    const pending = this.syncs.get(payload);
-    if (!pending) return;
-    this.syncs.delete(payload);
-    clearTimeout(pending.timer);
-    pending.resolve();
   }
 }
 
