@@ -33,7 +33,8 @@ export interface AppConfig {
     http01PullTimeoutMs: number;
     challengeResponderPerMinute: number;
   };
-  worker: { concurrency: number; lockMs: number; reconcileIntervalMs: number };
+  /** `metricsPort`: where the worker serves `/metrics` (0: any free port); null: not served. */
+  worker: { concurrency: number; lockMs: number; reconcileIntervalMs: number; metricsPort: number | null };
   /** The CA's rate limits to model (resolve against the directory with `resolveRateLimits`). */
   rateLimits: RateLimitSpec;
   /** The renewal scheduler; `revokeSupersededAfterMs` unset: superseded certificates are not revoked. */

@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from './config-error';
@@ -56,6 +57,41 @@ describe(loadConfig.name, () => {
     const second = loadConfig({ FLEETCERT_DATA_DIR: dir });
     expect(first.encryption.keys[0].key.equals(second.encryption.keys[0].key)).toBe(true);
     expect(statSync(join(dir, 'encryption.key')).mode & 0o777).toBe(0o600);
+  });
+
+  it('should give processes that start together one development key, never a half-written one', async () => {
+    // `npm start` starts the API and the worker at once, and tests run in parallel: each
+    // may find the key missing. Processes, not calls, because only they truly race.
+    const built = join(__dirname, '../../../dist/libs/config/src/load-config.js');
+    if (!existsSync(built))
+      throw new Error(`${built} is missing: run \`npm run build\` first (npm test does)`);
+    for (let round = 0; round < 3; round++) {
+      const dir = dataDir();
+      // Every child spins until the same instant, then loads: their calls overlap.
+      const at = Date.now() + 700;
+      const script = `const { loadConfig } = require(${JSON.stringify(built)});
+        while (Date.now() < ${at});
+        const c = loadConfig({ FLEETCERT_DATA_DIR: ${JSON.stringify(dir)} });
+        process.stdout.write(c.encryption.keys[0].key.toString('hex'));`;
+      const keys = await Promise.all(
+        Array.from(
+          { length: 8 },
+          () =>
+            new Promise<string>((resolve, reject) => {
+              const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+              let out = '';
+              let err = '';
+              child.stdout.on('data', (d: Buffer) => (out += d));
+              child.stderr.on('data', (d: Buffer) => (err += d));
+              child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(err))));
+            }),
+        ),
+      );
+      expect(new Set(keys).size).toBe(1);
+      expect(keys[0]).toMatch(/^[0-9a-f]{64}$/);
+      // No drafts left behind.
+      expect(readdirSync(dir)).toEqual(['encryption.key']);
+    }
   });
 
   it('should parse rotation key lists: the first encrypts, all decrypt', () => {

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync, existsSync, chmodSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync, existsSync, chmodSync, linkSync, unlinkSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { AppConfig } from './app-config';
@@ -90,6 +90,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       concurrency: v.workerConcurrency!,
       lockMs: v.workerLockMs!,
       reconcileIntervalMs: v.reconcileIntervalMs!,
+      metricsPort: v.workerMetricsPort as number | null,
     },
     rateLimits: v.rateLimits!,
     renewal: {
@@ -123,12 +124,28 @@ function absolute(path: string): string {
  */
 function developmentEncryptionKey(dataDir: string): { keys: EncryptionKey[]; generatedKeyFile: string } {
   const file = join(dataDir, 'encryption.key');
-  if (!existsSync(file)) {
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
-  }
+  if (!existsSync(file)) createKeyFile(dataDir, file);
   chmodSync(file, 0o600);
   const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
   if (key.length !== 32) throw new ConfigError([`${file}: expected a base64 32-byte key`]);
   return { keys: [{ id: 'local', key }], generatedKeyFile: file };
+}
+
+/**
+ * Writes a new key to a file of its own, then links it into place: the key file appears
+ * whole or not at all. Processes starting together (`npm start` runs the API and the
+ * worker; tests run in parallel) may all find it missing; the first link wins and the
+ * others read the winner's key, never a half-written file.
+ */
+function createKeyFile(dataDir: string, file: string): void {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const draft = `${file}.${process.pid}.${randomBytes(6).toString('hex')}`;
+  writeFileSync(draft, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
+  try {
+    linkSync(draft, file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  } finally {
+    unlinkSync(draft);
+  }
 }

@@ -270,6 +270,12 @@ export const SETTINGS = {
     doc: 'Job lock duration: a worker that dies holding a job has it taken over after about this long.',
     parse: p.int({ min: 1000, max: 600000 }),
   }),
+  workerMetricsPort: setting({
+    env: 'FLEETCERT_WORKER_METRICS_PORT',
+    default: '9464',
+    doc: 'Port on which each worker process serves its Prometheus metrics (`GET /metrics`: orders, ACME errors, DNS propagation, rate-limit deferrals, renewals), on `FLEETCERT_HTTP_HOST`; `0` picks a free port (logged), `off` serves none.',
+    parse: (raw: string) => (raw.trim().toLowerCase() === 'off' ? null : p.port()(raw)),
+  }),
   reconcileIntervalMs: setting({
     env: 'FLEETCERT_RECONCILE_INTERVAL_MS',
     default: '60000',
