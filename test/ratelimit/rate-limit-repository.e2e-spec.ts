@@ -14,7 +14,10 @@ import {
   newOrderTransactions,
   perPeriod,
   RateLimit,
+  settle,
+  Settlement,
 } from '@fleetcert/ratelimit';
+import { seededRandom } from '../support/seeded-random';
 
 const HOUR = 3600_000;
 
@@ -129,6 +132,52 @@ describe('RateLimitRepository against Postgres', () => {
       allowed: false,
       blocking: [{ limit: 'failedAuthorizationsPerIdentifier', remaining: 0 }],
     });
+  });
+
+  it('should decide in the database exactly as settle() does on the same buckets', async () => {
+    // Seeded, so a failure replays. A day's refill: the few milliseconds between this
+    // process's clock and the database's never change a decision.
+    const random = seededRandom(20261122);
+    const pick = (n: number) => Math.floor(random() * n);
+    const limits = (
+      ['newOrdersPerAccount', 'certificatesPerExactSet', 'failedAuthorizationsPerIdentifier'] as const
+    ).map((name) => perPeriod(name, 1 + pick(6), 24 * HOUR));
+    const keys = ['k1', 'k2', 'k3'];
+    let allowed = 0;
+    let refused = 0;
+    for (let step = 0; step < 150; step++) {
+      const txns: BucketTransaction[] = Array.from({ length: 1 + pick(4) }, () => {
+        const limit = limits[pick(limits.length)];
+        const kind = pick(3);
+        return {
+          limit,
+          key: keys[pick(keys.length)],
+          cost: 1 + pick(limit.capacity),
+          check: kind !== 2,
+          spend: kind !== 1,
+        };
+      });
+      const refs = txns.map((t) => ({ limit: t.limit.name, key: t.key }));
+      const expected = settle(txns, await repo.tats(scope, refs), Date.now());
+      const actual = await repo.apply(scope, txns);
+      expect({ step, allowed: actual.allowed, blocking: actual.blocking.map(bucketId).sort() }).toEqual({
+        step,
+        allowed: expected.allowed,
+        blocking: expected.blocking.map(bucketId).sort(),
+      });
+      // The same buckets spent, to the same TAT (a full bucket's starts at its clock's now).
+      const byBucket = (s: Settlement) => s.writes.map((w) => [bucketId(w), w.tat] as const).sort();
+      const expectedWrites = byBucket(expected);
+      expect(byBucket(actual).map(([id]) => id)).toEqual(expectedWrites.map(([id]) => id));
+      byBucket(actual).forEach(([, tat], i) =>
+        expect(Math.abs(tat - expectedWrites[i][1])).toBeLessThan(1000),
+      );
+      if (actual.allowed) allowed++;
+      else refused++;
+    }
+    // Both outcomes were exercised.
+    expect(allowed).toBeGreaterThan(10);
+    expect(refused).toBeGreaterThan(10);
   });
 
   it('should empty a bucket until a Retry-After, never making it fuller', async () => {

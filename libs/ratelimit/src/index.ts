@@ -19,7 +19,7 @@ export {
 export type { Identifier } from './bucket-keys';
 export { authorizationFailureTransactions, newOrderTransactions, successResets } from './transactions';
 export type { BucketTransaction, Exemption, NewOrder } from './transactions';
-export { bucketId, settle } from './settle';
+export { bucketId, combineTransactions, settle } from './settle';
 export type { BucketRef, Settlement } from './settle';
 export { bucketsNamedByRefusal } from './refusal';
 export { forecastOnboarding, tokensWithin } from './capacity-forecast';

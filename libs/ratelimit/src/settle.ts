@@ -34,7 +34,7 @@ export function settle(
   tats: ReadonlyMap<string, number>,
   now: number,
 ): Settlement {
-  const combined = combine(transactions);
+  const combined = combineTransactions(transactions);
   const blocking: Settlement['blocking'] = [];
   const writes: Settlement['writes'] = [];
   for (const txn of combined) {
@@ -58,7 +58,7 @@ export function settle(
 }
 
 /** Buckets named twice (e.g. one check-only, one spend) become one transaction. */
-function combine(transactions: readonly BucketTransaction[]): BucketTransaction[] {
+export function combineTransactions(transactions: readonly BucketTransaction[]): BucketTransaction[] {
   const byBucket = new Map<string, BucketTransaction>();
   for (const txn of transactions) {
     const id = bucketId({ limit: txn.limit.name, key: txn.key });

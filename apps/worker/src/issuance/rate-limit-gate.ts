@@ -91,9 +91,11 @@ export class RateLimitGate {
     request: GatedRequest,
     create: (replaces: string | undefined) => Promise<T>,
   ): Promise<T> {
-    const { replaces, spent } = await this.beforeNewOrder(request);
+    const { replaces, spent } = await this.metrics.timeOrderStep('rate_limit', () =>
+      this.beforeNewOrder(request),
+    );
     try {
-      return await create(replaces);
+      return await this.metrics.timeOrderStep('new_order', () => create(replaces));
     } catch (err) {
       if (err instanceof AcmeProblemError && err.status >= 400 && err.status < 500 && spent) {
         await this.buckets

@@ -4,6 +4,7 @@ import {
   bucketId,
   BucketRef,
   BucketTransaction,
+  combineTransactions,
   emptyUntil,
   RateLimit,
   settle,
@@ -11,8 +12,7 @@ import {
 } from '@fleetcert/ratelimit';
 import { PrismaClient } from '../generated/client';
 import { UTC_NOW } from '../sql/utc-timestamp';
-import { inTransaction, query, statement } from '../sql/statement';
-import { epochMsOf } from '../sql/utc-param';
+import { query, statement } from '../sql/statement';
 import { PG_POOL, PRISMA } from '../tokens';
 
 /** A stored bucket that is not full. */
@@ -70,49 +70,39 @@ const TATS = statement(
 );
 
 /**
- * The locking read of {@link RateLimitRepository.apply}, one row per bucket plus one row
- * holding the database's `now`:
- * - spent buckets are upserted: a missing one is created full (tat = now), an existing one
- *   is locked by the no-op DO UPDATE, which also returns its latest committed TAT (after
- *   waiting for a concurrent spender), not the one in this statement's snapshot. Rows are
- *   taken in the callers' one global order, so concurrent callers queue instead of
- *   deadlocking;
- * - checked-only buckets are read without locking;
- * - `now` is read last (UNION ALL runs its branches in order), after every lock is held.
+ * The whole settlement in one statement (`fleetcert_apply_buckets`, prisma/migrations/
+ * 20261122143000_rate_limit_apply_function): locks the spent buckets in the order given,
+ * decides with the database's clock, writes the spends when every check passes, and returns
+ * each bucket's TAT before the call, that clock and whether it applied the spends. The
+ * lock on the hot account bucket lasts one function call, not two round trips.
  */
-const LOCK_AND_READ = statement(
-  'rateLimit.lockAndRead',
-  `WITH spent AS (
-     INSERT INTO rate_limit_buckets AS b (id, scope, "limitName", key, tat, "updatedAt")
-     SELECT gen_random_uuid(), $1, v.l, v.k, clock_timestamp() AT TIME ZONE 'UTC', clock_timestamp() AT TIME ZONE 'UTC'
-       FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS v(l, k, n)
-      ORDER BY v.n
-     ON CONFLICT (scope, "limitName", key) DO UPDATE SET tat = b.tat
-     RETURNING b."limitName", b.key, b.tat)
-   SELECT "limitName" AS limit, key, ${epochMsOf('tat')} AS tat, NULL::float8 AS now FROM spent
-   UNION ALL
-   SELECT "limitName", key, ${epochMsOf('tat')}, NULL
-     FROM rate_limit_buckets
-    WHERE scope = $1 AND ("limitName", key) IN (SELECT * FROM unnest($4::text[], $5::text[]))
-   UNION ALL
-   SELECT NULL, NULL, NULL, ${epochMsOf("clock_timestamp() AT TIME ZONE 'UTC'")}`,
+const APPLY = statement(
+  'rateLimit.apply',
+  `SELECT limit_name AS limit, bucket_key AS key, tat_ms AS tat, now_ms AS now, applied
+     FROM fleetcert_apply_buckets($1, $2::text[], $3::text[], $4::float8[], $5::float8[], $6::float8[],
+                                  $7::boolean[], $8::boolean[])`,
 );
 
-/** The spends {@link RateLimitRepository.apply} decided, on the rows it holds locked. */
-const WRITE_TATS = statement(
-  'rateLimit.writeTats',
-  `UPDATE rate_limit_buckets b
-      SET tat = (to_timestamp(v.t / 1000) AT TIME ZONE 'UTC'), "updatedAt" = clock_timestamp() AT TIME ZONE 'UTC'
-     FROM unnest($2::text[], $3::text[], $4::float8[]) AS v(l, k, t)
-    WHERE b.scope = $1 AND b."limitName" = v.l AND b.key = v.k`,
-);
+/**
+ * The database decided differently from `settle` on the same TATs and clock: the SQL copy
+ * of the GCRA and libs/ratelimit disagree, a bug. The spends, if any, were made as the
+ * database decided; the order is not created.
+ */
+export class RateLimitModelMismatchError extends Error {
+  constructor(scope: string, appliedByDatabase: boolean) {
+    super(
+      `rate-limit settlement for ${scope}: the database ${appliedByDatabase ? 'applied' : 'refused'} what settle() ${appliedByDatabase ? 'refused' : 'allowed'}`,
+    );
+    this.name = 'RateLimitModelMismatchError';
+  }
+}
 
 /** Any id: the first page's cursor is `(infinity, ·)`, so the id never decides. */
 const ANY_ID = '00000000-0000-0000-0000-000000000000';
 
 /**
  * The CA's rate-limit buckets in Postgres: one row per (scope, limit, key) holding the GCRA
- * TAT; a missing row is a full bucket. {@link apply} decides and spends in one transaction
+ * TAT; a missing row is a full bucket. {@link apply} decides and spends in one statement
  * that locks the rows it spends from, so workers on any number of hosts never take the
  * same token twice. Times come from the database clock, one clock for every worker.
  */
@@ -129,43 +119,29 @@ export class RateLimitRepository {
    * answer says when all will have them.
    */
   async apply(scope: string, transactions: readonly BucketTransaction[]): Promise<Settlement> {
-    const spent = sortedRefs(transactions.filter((t) => t.spend));
-    const checkedOnly = sortedRefs(transactions.filter((t) => !t.spend)).filter(
-      (ref) => !spent.some((s) => s.limit === ref.limit && s.key === ref.key),
+    const combined = combineTransactions(transactions).sort((a, b) =>
+      compareRefs({ limit: a.limit.name, key: a.key }, { limit: b.limit.name, key: b.key }),
     );
-    // Two statements in one transaction: the first locks (creating as needed) the buckets
-    // it spends from and reads them, the second writes what `settle` decided. Nothing else
-    // runs while the locks are held, so concurrent orders queue on the hot account bucket
-    // for two round trips only.
-    return inTransaction(
+    if (combined.length === 0) return settle([], new Map(), Date.now());
+    const rows = await query<BucketRef & { tat: number | null; now: number; applied: boolean }>(
       this.pool,
-      async (client) => {
-        const rows = await query<BucketRef & { tat: number | null; now: number | null }>(
-          client,
-          LOCK_AND_READ,
-          [
-            scope,
-            spent.map((r) => r.limit),
-            spent.map((r) => r.key),
-            checkedOnly.map((r) => r.limit),
-            checkedOnly.map((r) => r.key),
-          ],
-        );
-        const now = rows.find((row) => row.now !== null)!.now!;
-        const tats = new Map(rows.flatMap((row) => (row.tat === null ? [] : [[bucketId(row), row.tat]])));
-        const settlement = settle(transactions, tats, now);
-        if (settlement.writes.length > 0) {
-          await query(client, WRITE_TATS, [
-            scope,
-            settlement.writes.map((w) => w.limit),
-            settlement.writes.map((w) => w.key),
-            settlement.writes.map((w) => w.tat),
-          ]);
-        }
-        return settlement;
-      },
-      { maxWaitMs: 10_000 },
+      APPLY,
+      [
+        scope,
+        combined.map((t) => t.limit.name),
+        combined.map((t) => t.key),
+        combined.map((t) => t.cost),
+        combined.map((t) => t.limit.refillMs),
+        combined.map((t) => t.limit.capacity),
+        combined.map((t) => t.check),
+        combined.map((t) => t.spend),
+      ],
     );
+    const tats = new Map(rows.flatMap((row) => (row.tat === null ? [] : [[bucketId(row), row.tat]])));
+    // The same decision on the same inputs: the blocking buckets and their refill times.
+    const settlement = settle(combined, tats, rows[0].now);
+    if (settlement.allowed !== rows[0].applied) throw new RateLimitModelMismatchError(scope, rows[0].applied);
+    return settlement;
   }
 
   /**
@@ -244,12 +220,8 @@ export class RateLimitRepository {
   }
 }
 
-/** Distinct buckets of some transactions in one global order (the lock order). */
-function sortedRefs(transactions: readonly BucketTransaction[]): BucketRef[] {
-  const refs = new Map<string, BucketRef>();
-  for (const t of transactions)
-    refs.set(bucketId({ limit: t.limit.name, key: t.key }), { limit: t.limit.name, key: t.key });
-  return [...refs.values()].sort((a, b) =>
-    a.limit < b.limit ? -1 : a.limit > b.limit ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0,
-  );
+/** The callers' one global lock order: by limit, then key. */
+function compareRefs(a: BucketRef, b: BucketRef): number {
+  if (a.limit !== b.limit) return a.limit < b.limit ? -1 : 1;
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 }
