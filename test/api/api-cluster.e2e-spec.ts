@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { type Bind9Handle, startBind9 } from '../support/bind9';
 import { testEnv, type TestEnv } from '../support/config';
 import { isolatedDatabase } from '../support/isolated-database';
+import { metricValue } from '../support/prometheus';
 import { waitFor } from '../support/wait-for';
 
 const ENTRY = join(__dirname, '../../dist/apps/api/src/main.js');
@@ -73,18 +74,8 @@ function workersOf(pid: number): number[] {
   }
 }
 
-function requestsCounted(metrics: string, route: string): number {
-  let total = 0;
-  for (const line of metrics.split('\n')) {
-    if (
-      line.startsWith('fleetcert_http_request_duration_seconds_count{') &&
-      line.includes(`route="${route}"`)
-    ) {
-      total += Number(line.slice(line.lastIndexOf(' ') + 1));
-    }
-  }
-  return total;
-}
+/** Requests counted by route, summed over methods, statuses and processes. */
+const REQUESTS = 'fleetcert_http_request_duration_seconds_count';
 
 /**
  * The real API entry point with `FLEETCERT_API_PROCESSES=2`: a primary and two workers
@@ -151,11 +142,12 @@ describe('a clustered API (FLEETCERT_API_PROCESSES=2)', () => {
 
   it('should run two workers behind one port, and sum their metrics', async () => {
     expect(workersOf(primary.pid!)).toHaveLength(2);
-    const before = requestsCounted((await call(port, 'GET', '/metrics')).body, '/health');
+    const before =
+      metricValue((await call(port, 'GET', '/metrics')).body, REQUESTS, { route: '/health' }) ?? 0;
     for (let i = 0; i < 40; i++) expect((await call(port, 'GET', '/health')).status).toBe(200);
     const metrics = (await call(port, 'GET', '/metrics')).body as string;
     // Each worker counted about half: only the sum over both is all 40.
-    expect(requestsCounted(metrics, '/health') - before).toBe(40);
+    expect((metricValue(metrics, REQUESTS, { route: '/health' }) ?? 0) - before).toBe(40);
     // A process-wide value is kept once, not summed into nonsense.
     expect(metrics.match(/^fleetcert_nodejs_version_info\{.*\} (\d+)$/m)?.[1]).toBe('1');
   });

@@ -73,6 +73,40 @@ describe('Issuance when the CA cannot validate the challenge', () => {
   });
 });
 
+describe('Issuance when the CA refuses to finalize', () => {
+  let stack: IssuanceStack;
+  beforeAll(async () => {
+    stack = await startIssuanceStack({ zone: 'finalize.fleet.test', fleet: 'finalize', worker: false });
+  }, 60_000);
+  afterAll(() => stack?.stop());
+
+  it('should fail the request after a valid challenge, with its TXT record removed', async () => {
+    const r = await submit(stack);
+    // The stored CSR now names another host: the order (for the request's identifiers) is
+    // authorized, and the CA refuses the CSR at finalize: a failure after a valid challenge,
+    // which must still leave no TXT record behind and the challenge's verdict stored.
+    const prisma: PrismaClient = stack.api.app.get(PRISMA);
+    const other = await makeCsr({
+      keys: await generateKeys({ ec: 'P-256' }),
+      dns: [`other-${r.hostname}`],
+    });
+    await prisma.certificateRequest.update({ where: { id: r.id }, data: { csrPem: other } });
+    await stack.startWorker();
+
+    const done = await waitFor(status(stack, r), (b) => b.status === 'failed' || b.status === 'valid', {
+      timeoutMs: 60_000,
+    });
+    expect(done.status).toBe('failed');
+    // Pebble's words for a CSR that does not name the order's identifiers.
+    expect(done.error).toEqual({
+      type: 'urn:ietf:params:acme:error:unauthorized',
+      detail: `CSR is missing Order domain "${r.hostname}"`,
+    });
+    expect(await stack.bind.query(`_acme-challenge.${r.hostname}`, 'TXT')).toEqual([]);
+    expect((await prisma.challenge.findFirstOrThrow({ where: { requestId: r.id } })).status).toBe('valid');
+  });
+});
+
 describe('Issuance when the CA answers rateLimited', () => {
   let stack: IssuanceStack;
   let ca: FixtureCa;

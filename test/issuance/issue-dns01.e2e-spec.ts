@@ -5,11 +5,13 @@ import { parseCertificateChain, verifyChainTo } from '@fleetcert/pki';
 import { generateKeys, makeCsr } from '../../libs/pki/src/testing/pki-fixtures';
 import { IssuanceStack, startIssuanceStack } from '../support/issuance-stack';
 import { waitFor } from '../support/wait-for';
+import type { WorkerProcess } from '../support/worker-process';
+import { metricValue } from '../support/prometheus';
 
 const ZONE = 'dns01.fleet.test';
 
 describe('DNS-01 issuance end to end (Pebble + BIND9 + Postgres + Redis + worker process)', () => {
-  let stack: IssuanceStack;
+  let stack: IssuanceStack & { worker?: WorkerProcess };
   let prisma: PrismaClient;
 
   beforeAll(async () => {
@@ -129,6 +131,31 @@ describe('DNS-01 issuance end to end (Pebble + BIND9 + Postgres + Redis + worker
     expect(done.status).toBe('failed');
     expect(done.error.type).toBe('urn:ietf:params:acme:error:rejectedIdentifier');
     expect(done.error.detail).toContain('blocked');
+  });
+
+  // Last: it counts what the tests above issued and refused.
+  it("should count the worker's orders and ACME errors on the worker's own /metrics", async () => {
+    const res = await fetch(stack.worker!.metricsUrl());
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    const text = await res.text();
+    const issued = await prisma.certificateRequest.count({ where: { status: 'valid' } });
+    expect(issued).toBeGreaterThanOrEqual(51);
+    expect(metricValue(text, 'fleetcert_certificate_requests_total', { outcome: 'valid' })).toBe(issued);
+    expect(metricValue(text, 'fleetcert_certificate_requests_total', { outcome: 'failed' })).toBe(1);
+    expect(metricValue(text, 'fleetcert_acme_order_duration_seconds_count', { challenge: 'dns-01' })).toBe(
+      issued,
+    );
+    expect(metricValue(text, 'fleetcert_acme_errors_total', { type: 'rejectedIdentifier' })).toBe(1);
+    expect(metricValue(text, 'fleetcert_dns_propagation_wait_seconds_count', {})).toBeGreaterThanOrEqual(
+      issued,
+    );
+    // Every step of every issued order; the refused order got through the rate-limit model only.
+    const step = (name: string) =>
+      metricValue(text, 'fleetcert_acme_order_step_seconds_count', { step: name });
+    expect(step('rate_limit')).toBe(issued + 1);
+    for (const name of ['new_order', 'challenge_publish', 'ca_validation', 'finalize', 'download', 'store'])
+      expect({ name, count: step(name) }).toEqual({ name, count: issued });
   });
 });
 

@@ -17,6 +17,8 @@ export function testEnv(overrides: TestEnv = {}): TestEnv {
     FLEETCERT_REDIS_PREFIX: `${process.env.FLEETCERT_REDIS_PREFIX ?? 'fleetcert-test-local'}-${randomBytes(4).toString('hex')}`,
     FLEETCERT_LOG_LEVEL: process.env.FLEETCERT_TEST_LOG_LEVEL ?? 'silent',
     FLEETCERT_HTTP_PORT: '0',
+    // Workers of parallel suites share the host: each takes a free port for its metrics.
+    FLEETCERT_WORKER_METRICS_PORT: '0',
     FLEETCERT_DATA_DIR: `${tmpdir()}/fleetcert-test-${process.env.FLEETCERT_TEST_RUN ?? 'local'}`,
     FLEETCERT_DATABASE_POOL_SIZE: '10',
     // Pebble has no rate limits; suites that test them set their own.

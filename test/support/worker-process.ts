@@ -15,6 +15,8 @@ export interface WorkerProcess {
   exited: Promise<number | null>;
   /** Graceful stop (SIGTERM), then waits for the exit. */
   stop(): Promise<void>;
+  /** Where it serves its Prometheus metrics (the port it logged), when it serves them. */
+  metricsUrl(): string;
 }
 
 /**
@@ -55,9 +57,24 @@ export async function startWorkerProcess(env: TestEnv, readyTimeoutMs = 20_000):
     output: () => output,
     kill: (signal) => child.kill(signal),
     exited,
+    metricsUrl: () => workerMetricsUrlIn(output),
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
     },
   };
+}
+
+/**
+ * Where a worker serves its metrics, from its log: it logs the address once it listens
+ * (worker-metrics.server.ts); the last such line, if it was started more than once.
+ */
+export function workerMetricsUrlIn(output: string): string {
+  const line = output.split('\n').findLast((l) => l.includes('worker metrics listening'));
+  if (!line) {
+    const tail = output.split('\n').slice(-20).join('\n');
+    throw new Error(`the worker did not log a metrics address:\n${tail}`);
+  }
+  const { address, port } = JSON.parse(line) as { address: string; port: number };
+  return `http://${address.includes(':') ? `[${address}]` : address}:${port}/metrics`;
 }

@@ -7,13 +7,17 @@ import { Dns01Solver } from './issuance/dns01-solver';
 import { Http01Solver } from './issuance/http01-solver';
 import { IssuanceWorker } from './issuance/issuance.worker';
 import { IssueCertificateService } from './issuance/issue-certificate.service';
+import { WorkerMetricsServer } from './metrics/worker-metrics.server';
 import { ReconcilerService } from './reconciler/reconciler.service';
 import { RateLimitGate } from './issuance/rate-limit-gate';
 import { RenewalPlanner } from './renewal/renewal-planner';
 import { RenewalService } from './renewal/renewal.service';
 import { RenewalScheduler } from './renewal/renewal.scheduler';
 
-/** The worker process: a Nest application context (no HTTP server) running the BullMQ processors. */
+/**
+ * The worker process: a Nest application context running the BullMQ processors; its only
+ * HTTP is the metrics endpoint ({@link WorkerMetricsServer}).
+ */
 @Module({})
 export class WorkerModule {
   static forRoot(config: AppConfig, metrics: Metrics): DynamicModule {
@@ -37,6 +41,7 @@ export class WorkerModule {
         RenewalPlanner,
         RenewalService,
         RenewalScheduler,
+        WorkerMetricsServer,
       ],
     };
   }

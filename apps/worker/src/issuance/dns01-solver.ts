@@ -36,6 +36,7 @@ export class Dns01Solver {
     const txt = await this.ca.dns01TxtValue(challenge.token);
     // Recorded as presented before the TXT record is written: whatever happens from here
     // on, even a crash, the record can be found and removed (see `cleanUp`).
+    const publishStarted = performance.now();
     const row = await this.challenges.upsert(
       {
         requestId,
@@ -53,11 +54,17 @@ export class Dns01Solver {
     let current = row;
     try {
       await this.dns.presentTxt(fqdn, txt);
+      this.metrics.orderStep.observe(
+        { step: 'challenge_publish' },
+        (performance.now() - publishStarted) / 1000,
+      );
       const { waitedMs } = await this.propagation.waitForTxt(this.config.fleet.zone, fqdn, txt);
       this.metrics.dnsPropagationWait.observe(waitedMs / 1000);
       // A resumed order may have answered already; answering twice is harmless but wasteful.
-      if (challenge.status === 'pending') await this.ca.answerChallenge(challenge.url);
-      await this.ca.waitForAuthorization(authorizationUrl, deadline);
+      await this.metrics.timeOrderStep('ca_validation', async () => {
+        if (challenge.status === 'pending') await this.ca.answerChallenge(challenge.url);
+        await this.ca.waitForAuthorization(authorizationUrl, deadline);
+      });
       current = await this.challenges.setStatus(row.id, 'valid');
     } catch (err) {
       if (err instanceof AcmeProblemError)

@@ -3,6 +3,7 @@ import { AcmeAuthorization, AcmeCa, AcmeProblemError } from '@fleetcert/acme';
 import { ACME_CA } from '@fleetcert/adapters';
 import { APP_CONFIG, AppConfig } from '@fleetcert/config';
 import { ChallengeRecord, ChallengeRepository } from '@fleetcert/db';
+import { Metrics } from '@fleetcert/observability';
 import { challengeToSolve } from './challenge-to-solve';
 
 const PULL_POLL_MS = 250;
@@ -24,6 +25,7 @@ export class Http01Solver {
     @Inject(ACME_CA) private readonly ca: AcmeCa,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly challenges: ChallengeRepository,
+    private readonly metrics: Metrics,
   ) {}
 
   async solve(
@@ -38,6 +40,7 @@ export class Http01Solver {
 
     // Proxy mode: presented (served by the responder) as soon as it is stored. Pull mode: a
     // new row waits, pending, for the device to fetch it.
+    const publishStarted = performance.now();
     let row = await this.challenges.upsert(
       {
         requestId,
@@ -54,8 +57,15 @@ export class Http01Solver {
     );
     try {
       if (mode === 'pull') row = await this.waitUntilPulled(row);
-      if (challenge.status === 'pending') await this.ca.answerChallenge(challenge.url);
-      await this.ca.waitForAuthorization(authorizationUrl, deadline);
+      // Proxy: stored, so served. Pull: until the device fetched it (or the wait ran out).
+      this.metrics.orderStep.observe(
+        { step: 'challenge_publish' },
+        (performance.now() - publishStarted) / 1000,
+      );
+      await this.metrics.timeOrderStep('ca_validation', async () => {
+        if (challenge.status === 'pending') await this.ca.answerChallenge(challenge.url);
+        await this.ca.waitForAuthorization(authorizationUrl, deadline);
+      });
       row = await this.challenges.setStatus(row.id, 'valid');
     } catch (err) {
       if (err instanceof AcmeProblemError)

@@ -114,7 +114,13 @@ export class IssueCertificateService {
     }
     if (order.status === 'ready') {
       // Checked at submission: only its bytes are needed here (a full re-parse cost ~3 ms a certificate).
-      order = await this.ca.finalize(order, csrDer(request.csrPem));
+      const ready = order;
+      order = await this.metrics.timeOrderStep('finalize', async () => {
+        const finalized = await this.ca.finalize(ready, csrDer(request.csrPem));
+        return finalized.status === 'valid'
+          ? finalized
+          : this.ca.waitForOrder(finalized.url, ['valid'], deadline);
+      });
     }
     if (order.status !== 'valid') order = await this.ca.waitForOrder(order.url, ['valid'], deadline);
     return order;
@@ -165,26 +171,25 @@ export class IssueCertificateService {
   }
 
   private async store(request: Work, order: AcmeOrder): Promise<void> {
-    const pem = await this.ca.downloadCertificate(order);
+    const pem = await this.metrics.timeOrderStep('download', () => this.ca.downloadCertificate(order));
     const cert = parseCertificateChain(pem);
     const plan = await this.renewal.planNew(cert.notBefore, cert.notAfter);
     const now = Date.now();
     // The certificate, its succession, the request's new status and the refilled
     // consecutive-failure buckets: one atomic statement.
-    await this.certificates.storeIssued(
-      {
-        requestId: request.id,
-        serial: cert.serialHex,
-        ariCertId: cert.ariCertId ?? `${request.id}.noaki`,
-        notBefore: cert.notBefore,
-        notAfter: cert.notAfter,
-        chainPem: cert.chainPem,
-        publicKeySha256: cert.publicKeySha256,
-        ...plan,
-        revokeSupersededAt: this.renewal.revokeSupersededAt(now),
-      },
-      new Date(now),
-      this.gate.successRefill(request),
+    const issued = {
+      requestId: request.id,
+      serial: cert.serialHex,
+      ariCertId: cert.ariCertId ?? `${request.id}.noaki`,
+      notBefore: cert.notBefore,
+      notAfter: cert.notAfter,
+      chainPem: cert.chainPem,
+      publicKeySha256: cert.publicKeySha256,
+      ...plan,
+      revokeSupersededAt: this.renewal.revokeSupersededAt(now),
+    };
+    await this.metrics.timeOrderStep('store', () =>
+      this.certificates.storeIssued(issued, new Date(now), this.gate.successRefill(request)),
     );
     this.logger.log(
       { requestId: request.id, serial: cert.serialHex, notAfter: cert.notAfter },
