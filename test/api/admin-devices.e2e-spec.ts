@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { PRISMA, PrismaClient } from '@fleetcert/db';
 import { startTestApi, TestApi } from '../support/api';
 import { testConfig } from '../support/config';
@@ -15,6 +16,13 @@ describe('Admin device API', () => {
 
   beforeAll(async () => {
     database = await isolatedDatabase('admindevices');
+    // A server whose sessions are not in UTC: stored instants must not depend on it.
+    const pg = new Client({ connectionString: database.url });
+    await pg.connect();
+    await pg.query(
+      `ALTER DATABASE "${new URL(database.url).pathname.slice(1)}" SET timezone TO 'America/New_York'`,
+    );
+    await pg.end();
     api = await startTestApi(
       testConfig({
         DATABASE_URL: database.url,
@@ -65,10 +73,37 @@ describe('Admin device API', () => {
       identifier: `bulk-${i}`,
       labels: { batch: 'b1' },
     }));
+    const auditBefore = await prisma.auditEvent.count({ where: { action: 'device.create' } });
     const res = await api.request('POST', '/v1/admin/devices/bulk', { token: admin, body: { devices } });
     expect(res.status).toBe(201);
     expect(res.body.devices).toHaveLength(200);
     expect(new Set(res.body.devices.map((d: { token: string }) => d.token)).size).toBe(200);
+    // In the order asked for, each with its labels, and each token its own device's.
+    type Created = { id: string; identifier: string; hostname: string; token: string };
+    const created: Created[] = res.body.devices;
+    expect(created.map((d) => d.identifier)).toEqual(devices.map((d) => d.identifier));
+    for (const d of [created[0], created[137], created[199]]) {
+      const self = await api.request('GET', '/v1/device', { token: d.token });
+      expect(self.status).toBe(200);
+      expect(self.body).toMatchObject({ hostname: d.hostname });
+      const stored = await prisma.device.findUniqueOrThrow({ where: { id: d.id } });
+      expect(stored).toMatchObject({ identifier: d.identifier, labels: { batch: 'b1' }, status: 'active' });
+      expect(stored.updatedAt.getTime()).toBe(stored.createdAt.getTime());
+      expect(Math.abs(stored.createdAt.getTime() - Date.now())).toBeLessThan(60_000);
+    }
+    // One audit event per device, naming it.
+    const audited = await prisma.auditEvent.findMany({
+      where: { action: 'device.create', targetId: { in: created.map((d) => d.id) } },
+    });
+    expect(audited).toHaveLength(200);
+    expect(await prisma.auditEvent.count({ where: { action: 'device.create' } })).toBe(auditBefore + 200);
+    const audit137 = audited.find((e) => e.targetId === created[137].id)!;
+    expect(Math.abs(audit137.createdAt.getTime() - Date.now())).toBeLessThan(60_000);
+    expect(audit137).toMatchObject({
+      actorType: 'operator',
+      targetType: 'device',
+      details: { identifier: 'bulk-137', hostname: created[137].hostname },
+    });
 
     const before = await prisma.device.count();
     const clash = await api.request('POST', '/v1/admin/devices/bulk', {
@@ -77,6 +112,22 @@ describe('Admin device API', () => {
     });
     expect(clash.status).toBe(409);
     expect(await prisma.device.count()).toBe(before);
+  });
+
+  it('should answer 409 to the loser of two bulk enrolments racing for the same identifiers, and store nothing of it', async () => {
+    const devices = Array.from({ length: 300 }, (_, i) => ({ identifier: `race-${i}` }));
+    const [devicesBefore, eventsBefore] = [await prisma.device.count(), await prisma.auditEvent.count()];
+    // Both pass the "already taken?" check before either commits; the unique index decides.
+    const answers = await Promise.all(
+      [0, 1].map(() => api.request('POST', '/v1/admin/devices/bulk', { token: admin, body: { devices } })),
+    );
+    const statuses = answers.map((a) => a.status).sort();
+    expect(statuses).toEqual([201, 409]);
+    const refused = answers.find((a) => a.status === 409)!;
+    expect(refused.body).toMatchObject({ statusCode: 409, error: 'Conflict' });
+    expect(refused.body.message).toMatch(/race-\d+/);
+    expect(await prisma.device.count()).toBe(devicesBefore + 300);
+    expect(await prisma.auditEvent.count()).toBe(eventsBefore + 300);
   });
 
   it('should page through the list with a cursor and filter by label, status and identifier', async () => {

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ActorType, AuditEvent, Prisma, PrismaClient } from '../generated/client';
+import { TX_UTC_NOW } from '../sql/utc-timestamp';
 import { PRISMA } from '../tokens';
 
 export interface AuditEntry {
@@ -23,8 +24,20 @@ export class AuditRepository {
     await tx.auditEvent.create({ data: { ...entry, details: entry.details ?? {} } });
   }
 
+  /**
+   * Records many events in one statement. Raw SQL on arrays, not Prisma's `createMany`,
+   * whose per-call query plan grows with its rows and stays in Prisma's debug history
+   * (see `DeviceRepository.createMany`).
+   */
   async createMany(entries: AuditEntry[], tx: Db = this.prisma): Promise<void> {
-    await tx.auditEvent.createMany({ data: entries.map((e) => ({ ...e, details: e.details ?? {} })) });
+    if (entries.length === 0) return;
+    await tx.$executeRaw`
+      INSERT INTO audit_events ("actorType", "actorId", action, "targetType", "targetId", details, "createdAt")
+      SELECT *, ${TX_UTC_NOW} FROM unnest(
+        ${entries.map((e) => e.actorType)}::"ActorType"[], ${entries.map((e) => e.actorId ?? null)}::text[],
+        ${entries.map((e) => e.action)}::text[], ${entries.map((e) => e.targetType ?? null)}::text[],
+        ${entries.map((e) => e.targetId ?? null)}::text[], ${entries.map((e) => JSON.stringify(e.details ?? {}))}::jsonb[]
+      )`;
   }
 
   list(filter: {

@@ -8,3 +8,9 @@ import { Prisma } from '../generated/client';
 
 /** The database's current time as a UTC `timestamp` (one clock for every worker). */
 export const UTC_NOW = Prisma.sql`(clock_timestamp() AT TIME ZONE 'UTC')`;
+
+/**
+ * The start of the current transaction as a UTC `timestamp`: one instant for every row a
+ * statement writes (a bulk insert's `createdAt` and `updatedAt` agree, as Prisma's would).
+ */
+export const TX_UTC_NOW = Prisma.sql`(now() AT TIME ZONE 'UTC')`;

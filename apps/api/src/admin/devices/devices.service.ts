@@ -1,6 +1,6 @@
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { issueToken, randomLabel, TOKEN_KINDS } from '@fleetcert/auth';
-import { AuditRepository, Device, DeviceRepository, NewDevice } from '@fleetcert/db';
+import { AuditRepository, Device, DeviceRepository, isUniqueViolation, NewDevice } from '@fleetcert/db';
 import { CurrentFleetService } from '../../fleet/current-fleet.service';
 import type { OperatorPrincipal } from '../../auth/principal';
 import { decodeCursor, encodeCursor } from '../../common/cursor';
@@ -48,21 +48,31 @@ export class DevicesService {
     this.refuseDuplicatesWithin(rows);
     await this.refuseTaken(fleet.id, rows);
 
-    const created = await this.devices.db.$transaction(async (tx) => {
-      const devices = await this.devices.createMany(rows, tx);
-      await this.audit.createMany(
-        devices.map((d) => ({
-          actorType: 'operator' as const,
-          actorId: auth.operator.id,
-          action: 'device.create',
-          targetType: 'device',
-          targetId: d.id,
-          details: { identifier: d.identifier, hostname: d.hostname },
-        })),
-        tx,
-      );
-      return devices;
-    }, BULK_TRANSACTION);
+    const created = await this.devices.db
+      .$transaction(async (tx) => {
+        const devices = await this.devices.createMany(rows, tx);
+        await this.audit.createMany(
+          devices.map((d) => ({
+            actorType: 'operator' as const,
+            actorId: auth.operator.id,
+            action: 'device.create',
+            targetType: 'device',
+            targetId: d.id,
+            details: { identifier: d.identifier, hostname: d.hostname },
+          })),
+          tx,
+        );
+        return devices;
+      }, BULK_TRANSACTION)
+      .catch(async (err: unknown) => {
+        // Another call took one of these labels or identifiers since refuseTaken looked:
+        // the same 409, naming them, and nothing stored (the transaction rolled back).
+        if (!isUniqueViolation(err)) throw err;
+        await this.refuseTaken(fleet.id, rows);
+        throw new ConflictException(
+          'A label or identifier was taken by a concurrent request; nothing was created',
+        );
+      });
     return created.map((d, i) => ({
       id: d.id,
       identifier: d.identifier,
