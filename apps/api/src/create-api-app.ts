@@ -2,8 +2,10 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Bindings, ChildLoggerOptions } from 'pino';
 import type { AppConfig } from '@fleetcert/config';
-import { Logger, Metrics, PinoNestLogger } from '@fleetcert/observability';
+import { LazyChildLogger, Logger, Metrics, PinoNestLogger } from '@fleetcert/observability';
 import { AppModule } from './app.module';
 import { serveDashboard } from './dashboard/serve-dashboard';
 import { setUpOpenApi } from './openapi';
@@ -13,6 +15,15 @@ import { syncWritesBeforeAnswering } from './read-cache/write-sync.hook';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
+/** Each request's `request.log`, made only if something logs through it (see LazyChildLogger). */
+function lazyRequestLogger(
+  parent: FastifyBaseLogger,
+  bindings: Bindings,
+  options: ChildLoggerOptions,
+): FastifyBaseLogger {
+  return new LazyChildLogger(parent as Logger, bindings, options) as unknown as FastifyBaseLogger;
+}
+
 /**
  * Builds the API application (not yet listening). `main.ts` and the end-to-end tests
  * both use it, so tests exercise exactly what production runs.
@@ -21,6 +32,7 @@ export async function createApiApp(config: AppConfig, logger: Logger): Promise<N
   const metrics = new Metrics('api');
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
+    childLoggerFactory: lazyRequestLogger,
     bodyLimit: config.http.bodyLimit,
     trustProxy: config.http.trustProxy,
     // Keep a caller's X-Request-Id when it is sane, so a device's logs and ours line up.

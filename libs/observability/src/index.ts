@@ -2,3 +2,4 @@ export * from './logger';
 export * from './nest-logger';
 export * from './metrics';
 export * from './metrics.module';
+export * from './lazy-child-logger';
