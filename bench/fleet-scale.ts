@@ -146,7 +146,7 @@ async function main(): Promise<void> {
     );
     const forecast = await capacity().forecast();
 
-    // What the worker does before every new order: check and spend all buckets in one transaction.
+    // What the worker does before every new order: check and spend all buckets in one statement.
     let n = 0;
     row(
       'rate-limit check-and-spend per order',

@@ -9,6 +9,7 @@ import { runApiBench, apiTable, ApiBenchReport } from './api/api-bench';
 import { issueValidCertificates } from './api/valid-certificates';
 import {
   issuanceRatios,
+  orderStepLines,
   issuanceTable,
   IssuanceBenchReport,
   runIssuanceBench,
@@ -24,6 +25,7 @@ import {
 import { FleetcertProcess, startFleetcertProcess } from './support/fleetcert-process';
 import { loadNow, machineInfo } from './support/machine';
 import { summarizeProfiles } from './profile/summarize-profile';
+import { profileWindows } from './support/profile-windows';
 import { checkCertbot, checkLego, checkPeers, checkWrk } from './support/tools';
 
 const USAGE = `Usage: npm run bench -- [options]
@@ -234,6 +236,7 @@ async function main(): Promise<void> {
   if (issuance) {
     sections.push('', '## Issuance (DNS-01, Pebble + BIND9)', '', issuanceTable(issuance.results), '');
     sections.push(...issuanceRatios(issuance.results).map((l) => `- ${l}`));
+    sections.push(...orderStepLines(issuance.results).map((l) => `- ${l}`));
     sections.push(...issuance.skipped.map((l) => `- skipped: ${l}`));
     sections.push(
       ...issuance.results.flatMap((r) => r.notes.map((n) => `- ${r.tool} ${r.concurrency}: ${n}`)),
@@ -255,14 +258,14 @@ async function main(): Promise<void> {
       '',
       '## Where the CPU goes (node --cpu-prof)',
       '',
-      ...(await summarizeProfiles(profileDir)),
+      ...(await summarizeProfiles(profileDir, profileWindows())),
     );
   const report = sections.join('\n');
   console.log(`\n${report}\n`);
   writeFileSync(join(workDir, 'report.md'), `${report}\n`);
   writeFileSync(
     join(workDir, 'results.json'),
-    JSON.stringify({ machine, issuance, api: apiReport, scale }, null, 2),
+    JSON.stringify({ machine, issuance, api: apiReport, scale, profileWindows: profileWindows() }, null, 2),
   );
   log(`written: ${join(workDir, 'report.md')} and results.json`);
 }

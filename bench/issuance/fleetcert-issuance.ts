@@ -7,10 +7,15 @@ import type { BenchDatabase, EnrolledDevice } from '../support/bench-stack';
 import { REDIS_URL } from '../support/bench-stack';
 import type { FleetcertProcess } from '../support/fleetcert-process';
 import { loadNow } from '../support/machine';
+import { meanStepMs, orderStepTotals, workerMetricsUrl } from '../support/order-steps';
+import { inProfileWindow } from '../support/profile-windows';
 import { CpuMeter, MiB, RssSampler } from '../support/proc';
 import { submitCsr } from '../support/device-client';
 import { mapLimit, summarize } from '../support/stats';
 import type { IssuanceResult } from './issuance-result';
+
+/** No order finishing for this long means the CA has stopped answering. */
+const STALL_MS = 60_000;
 
 export interface FleetcertIssuanceOptions {
   apiUrl: string;
@@ -41,7 +46,9 @@ export async function runFleetcertIssuance(o: FleetcertIssuanceOptions): Promise
   cpu.start();
   rss.start();
   try {
-    return await measure(o, { cpu, rss, postgres, redisCpu, redis, load });
+    return await inProfileWindow(`fleetcert issuance, concurrency ${o.workerConcurrency}`, () =>
+      measure(o, { cpu, rss, postgres, redisCpu, redis, load }),
+    );
   } finally {
     postgres.cancel();
     rss.stop();
@@ -61,6 +68,8 @@ async function measure(
   },
 ): Promise<IssuanceResult> {
   const { cpu, rss, postgres, redisCpu, redis, load } = m;
+  const workerMetrics = workerMetricsUrl(o.worker.logFile);
+  const stepsBefore = await orderStepTotals(workerMetrics);
   const t0 = Date.now();
   // Devices submit at once, and retry a 5xx like the reference agent would (each retry is
   // counted and reported: under this burst the API should not fail at all).
@@ -78,14 +87,23 @@ async function measure(
   const ids = submitted.map((s) => s.id);
 
   const deadline = Date.now() + (o.timeoutMs ?? 15 * 60_000);
+  let done = 0;
+  let progressAt = Date.now();
   for (;;) {
     const { rows } = await o.pg.query<{ done: string }>(
       `SELECT count(*) AS done FROM certificate_requests WHERE id = ANY($1::uuid[]) AND status IN ('valid', 'failed')`,
       [ids],
     );
     if (Number(rows[0].done) === ids.length) break;
+    if (Number(rows[0].done) > done) [done, progressAt] = [Number(rows[0].done), Date.now()];
+    // Orders take under a second here: a minute without one finishing is Pebble's deadlock,
+    // after which it answers no signed request again. Say so now rather than at the timeout.
+    if (Date.now() - progressAt > STALL_MS)
+      throw new Error(
+        `fleetcert: ${done}/${ids.length} finished and none in the last ${STALL_MS / 1000} s: Pebble 2.4 has most likely deadlocked (letsencrypt/pebble#554; "How it measures" in BENCHMARKS.md). Run the benchmark again.`,
+      );
     if (Date.now() > deadline)
-      throw new Error(`fleetcert: ${rows[0].done}/${ids.length} finished before the timeout`);
+      throw new Error(`fleetcert: ${done}/${ids.length} finished before the timeout`);
     await new Promise((r) => setTimeout(r, 100));
   }
   const { rows } = await o.pg.query<{ id: string; status: string; completed: Date }>(
@@ -108,6 +126,7 @@ async function measure(
   const postgresCpu = await postgres.stop();
   const redisServer = await redisCpu.stop();
   const orderMs = await orderDurations(redis, o.db.redisPrefix, new Set(ids));
+  const orderStepMs = meanStepMs(stepsBefore, await orderStepTotals(workerMetrics));
 
   const valid = submitted.filter((s, i) => byId.get(s.id)?.status === 'valid' && fetched[i]);
   const lastDone = Math.max(...valid.map((s) => byId.get(s.id)!.completed.getTime()));
@@ -123,6 +142,7 @@ async function measure(
     cpuBreakdown: used,
     dependencyCpu: { postgres: postgresCpu, redisServer },
     peakRssMiB: { api: peak.api / MiB, worker: peak.worker / MiB },
+    orderStepMs,
     load,
     notes: [
       ...(valid.length < o.devices.length ? [`${o.devices.length - valid.length} did not end valid`] : []),

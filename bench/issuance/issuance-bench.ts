@@ -291,3 +291,17 @@ export function issuanceRatios(results: readonly IssuanceResult[]): string[] {
   }
   return out;
 }
+
+/** Where a fleetcert order's time went, step by step (the worker's own histograms). */
+export function orderStepLines(results: readonly IssuanceResult[]): string[] {
+  return results
+    .filter((r) => r.orderStepMs && Object.keys(r.orderStepMs).length > 0)
+    .map(
+      (r) =>
+        `fleetcert ${r.concurrency}: mean ms per order step (worker's fleetcert_acme_order_step_seconds and dns_propagation_wait): ${Object.entries(
+          r.orderStepMs!,
+        )
+          .map(([step, ms]) => `${step} ${ms.toFixed(0)}`)
+          .join(', ')}`,
+    );
+}

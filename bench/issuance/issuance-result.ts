@@ -24,6 +24,8 @@ export interface IssuanceResult {
   peerCpuSeconds?: number;
   /** Highest resident memory per process during the run, in MiB. */
   peakRssMiB?: Record<string, number>;
+  /** fleetcert: mean milliseconds of each step of an order, from the worker's `/metrics`. */
+  orderStepMs?: Record<string, number>;
   /** Load averages when the run started (the machine is shared). */
   load: string;
   notes: string[];

@@ -1,12 +1,14 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import type { ProfileWindow } from '../support/profile-windows';
 import { renderTable } from '../support/table';
 
 // Reads the V8 CPU profiles that `node --cpu-prof` wrote (one per process) and says where
 // the time went: self time by package (node_modules/<pkg>, fleetcert's own code, Node
 // internals, GC) and by function, and inclusive time of fleetcert's own functions (what
-// each of our calls costs with everything it calls). Profiles cover the whole process,
-// start-up included (module loading shows as `wrapSafe`/`compileFunction`).
+// each of our calls costs with everything it calls). A profile covers its whole process,
+// start-up included; it is summarized once per row it overlaps (`profile-windows.ts`),
+// counting only the samples taken while that row was measured.
 
 interface ProfileNode {
   id: number;
@@ -19,27 +21,45 @@ interface CpuProfile {
   startTime: number;
   endTime: number;
   samples: number[];
+  /** Microseconds from the previous sample (the first: from `startTime`). */
+  timeDeltas: number[];
 }
 
 const ROOT = join(__dirname, '../..');
 
-/** Markdown lines: per profile, a table of packages and one of functions. */
-export async function summarizeProfiles(dir: string, top = 12): Promise<string[]> {
+/**
+ * Markdown lines: per profile and per measured row it overlaps, a table of packages and
+ * two of functions. Without windows (none recorded), each profile as a whole.
+ */
+export async function summarizeProfiles(
+  dir: string,
+  windows: readonly ProfileWindow[],
+  top = 12,
+): Promise<string[]> {
   const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
   const lines: string[] = [];
   for (const file of files) {
     const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;
-    const { byPackage, byFunction, ownInclusive, busyMs } = selfTimes(profile);
-    lines.push(`### ${file} — ${(busyMs / 1000).toFixed(1)} s on CPU (idle excluded)`, '');
-    lines.push(table('package (self time)', byPackage, busyMs, top), '');
-    lines.push(table('function (self time)', byFunction, busyMs, top), '');
-    lines.push(table("fleetcert's own functions (inclusive time)", ownInclusive, busyMs, top), '');
+    const overlapping = windows.filter((w) => w.fromUs < profile.endTime && w.toUs > profile.startTime);
+    const stretches = overlapping.length
+      ? overlapping
+      : [{ label: 'the whole process', fromUs: profile.startTime, toUs: profile.endTime }];
+    for (const window of stretches) {
+      const { byPackage, byFunction, ownInclusive, busyMs } = selfTimes(profile, window);
+      const seconds = (window.toUs - window.fromUs) / 1e6;
+      lines.push(
+        `### ${file}, ${window.label} — ${(busyMs / 1000).toFixed(2)} s on CPU in ${seconds.toFixed(1)} s (idle excluded)`,
+        '',
+      );
+      lines.push(table('package (self time)', byPackage, busyMs, top), '');
+      lines.push(table('function (self time)', byFunction, busyMs, top), '');
+      lines.push(table("fleetcert's own functions (inclusive time)", ownInclusive, busyMs, top), '');
+    }
   }
   return lines;
 }
 
-function selfTimes(profile: CpuProfile) {
-  const msPerSample = (profile.endTime - profile.startTime) / 1000 / Math.max(1, profile.samples.length);
+function selfTimes(profile: CpuProfile, window: { fromUs: number; toUs: number }) {
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const child of n.children ?? []) parent.set(child, n.id);
@@ -47,7 +67,13 @@ function selfTimes(profile: CpuProfile) {
   const byFunction = new Map<string, number>();
   const ownInclusive = new Map<string, number>();
   let busyMs = 0;
-  for (const id of profile.samples) {
+  let at = profile.startTime;
+  for (let i = 0; i < profile.samples.length; i++) {
+    at += profile.timeDeltas[i];
+    // A sample stands for the time until the next one.
+    const msPerSample = (profile.timeDeltas[i + 1] ?? 0) / 1000;
+    if (at < window.fromUs || at > window.toUs) continue;
+    const id = profile.samples[i];
     const frame = nodes.get(id)!.callFrame;
     if (frame.functionName === '(idle)') continue;
     busyMs += msPerSample;
@@ -55,8 +81,8 @@ function selfTimes(profile: CpuProfile) {
     add(byFunction, describe(frame), msPerSample);
     // Every distinct fleetcert function on the stack gets the sample once (recursion counted once).
     const seen = new Set<string>();
-    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
-      const f = nodes.get(at)!.callFrame;
+    for (let node: number | undefined = id; node !== undefined; node = parent.get(node)) {
+      const f = nodes.get(node)!.callFrame;
       if (!isOwnCode(f.url)) continue;
       const key = describe(f);
       if (!seen.has(key)) add(ownInclusive, key, msPerSample);

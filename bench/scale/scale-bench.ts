@@ -6,6 +6,7 @@ import { FleetcertProcess, startFleetcertProcess } from '../support/fleetcert-pr
 import { cycleFor } from '../support/load-generator';
 import { loadNow } from '../support/machine';
 import { MiB, RssSampler } from '../support/proc';
+import { inProfileWindow } from '../support/profile-windows';
 import { fixed } from '../support/stats';
 import { renderTable } from '../support/table';
 
@@ -108,13 +109,15 @@ export async function runScaleBench(o: {
         continue;
       }
       const load = loadNow();
-      const result = await cycleFor({
-        url: apiUrl,
-        connections: CONNECTIONS,
-        seconds: SECONDS,
-        timeoutSeconds: 30,
-        requests: [{ method: 'GET', path, headers: { authorization: `Bearer ${adminKey}` } }],
-      });
+      const result = await inProfileWindow(`fleet scale, ${name}`, () =>
+        cycleFor({
+          url: apiUrl,
+          connections: CONNECTIONS,
+          seconds: SECONDS,
+          timeoutSeconds: 30,
+          requests: [{ method: 'GET', path, headers: { authorization: `Bearer ${adminKey}` } }],
+        }),
+      );
       queries.push({
         name,
         path,

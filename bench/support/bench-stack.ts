@@ -115,6 +115,7 @@ export function fleetcertEnv(opts: {
     FLEETCERT_ACME_TERMS_AGREED: 'true',
     FLEETCERT_ACME_CONTACT_EMAIL: 'ops@bench.test',
     FLEETCERT_WORKER_CONCURRENCY: String(opts.workerConcurrency),
+    FLEETCERT_WORKER_METRICS_PORT: '0',
     // Pebble enforces no limits, but a real CA does: keep Let's Encrypt's model (so its
     // bookkeeping is paid for in the numbers) with the two limits a benchmark of hundreds of
     // names in one registered domain would hit at once raised out of the way.

@@ -30,6 +30,12 @@ export interface LoadOptions {
   timeoutSeconds: number;
   /** wrk threads; {@link WRK_THREADS} unless given. */
   threads?: number;
+  /**
+   * Requests per second to offer on a fixed schedule (open loop), or none to send each next
+   * request as soon as a connection is free (closed loop, the most the server answers).
+   * Paced latencies count from when each request was due (see wrk-requests.lua).
+   */
+  ratePerSecond?: number;
 }
 
 /** The summary the benchmark rows are made of; latencies in milliseconds. */
@@ -37,7 +43,11 @@ export interface LoadResult {
   requests: { total: number };
   /** Seconds: of the run (cycling), or first request to last answer (each once). */
   duration: number;
-  latency: { p50: number; p90: number; p99: number; max: number };
+  /**
+   * From each request's send to its answer, or in a paced run from when it was due: a
+   * request that waited for a free connection counts its wait.
+   */
+  latency: Latency;
   /** Answers with a status ≥ 400 (wrk's own count; it takes 3xx as success). */
   non2xx: number;
   /** Connect, read and write errors. */
@@ -45,6 +55,23 @@ export interface LoadResult {
   timeouts: number;
   /** User + system CPU seconds of the wrk process, start-up included (getrusage in its done hook). */
   cpuSeconds: number;
+  /** Paced runs only. */
+  paced?: {
+    offeredPerSecond: number;
+    /** Requests due by the last answer: more than were answered when the server fell behind. */
+    dueByEnd: number;
+    /** Answers without a slot to count from (the server did not echo X-Request-Id). */
+    unpaired: number;
+    /** From each request's send to its answer: what a closed-loop tool would report. */
+    fromSend: Latency;
+  };
+}
+
+export interface Latency {
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
 }
 
 /**
@@ -70,11 +97,21 @@ interface WrkResult {
   latencyUs: { p50: number; p90: number; p99: number; max: number };
   errors: { connect: number; read: number; write: number; status: number; timeout: number };
   cpuSeconds: { user: number; system: number };
+  paced: {
+    rate: number;
+    answers: number;
+    unpaired: number;
+    dueByEnd: number;
+    latencyUs: { p50: number; p90: number; p99: number; max: number };
+    fromSendUs: { p50: number; p90: number; p99: number; max: number };
+  };
 }
 
 function runWrk(opts: LoadOptions, mode: 'once' | 'cycle', seconds: number): Promise<LoadResult> {
   // Every thread needs a request of its own, and at least one connection.
   const threads = Math.min(opts.threads ?? WRK_THREADS, opts.connections, opts.requests.length);
+  const rate = opts.ratePerSecond ?? 0;
+  if (!(rate >= 0) || !Number.isFinite(rate)) throw new Error(`not a request rate: ${opts.ratePerSecond}`);
   const child = spawn(
     'wrk',
     [
@@ -88,7 +125,7 @@ function runWrk(opts: LoadOptions, mode: 'once' | 'cycle', seconds: number): Pro
     { stdio: ['pipe', 'pipe', 'pipe'] },
   );
   // Tokens travel on stdin only: not in argv (visible in /proc) nor in a file.
-  child.stdin.end(encode(opts.url, mode, threads, opts.requests));
+  child.stdin.end(encode(opts.url, mode, threads, rate / threads, opts.requests));
 
   return new Promise((resolve, reject) => {
     let stdout = '';
@@ -133,15 +170,19 @@ function runWrk(opts: LoadOptions, mode: 'once' | 'cycle', seconds: number): Pro
   });
 }
 
-/** The script's stdin: "<mode> <threads>\n", then each raw request as "<byte length>\n<bytes>". */
+/**
+ * The script's stdin: "<mode> <threads> <rate per thread>\n", then each raw request as
+ * "<byte length>\n<bytes>".
+ */
 function encode(
   url: string,
   mode: 'once' | 'cycle',
   threads: number,
+  threadRate: number,
   requests: readonly HttpRequest[],
 ): Buffer {
   const host = new URL(url).host;
-  const parts: Buffer[] = [Buffer.from(`${mode} ${threads}\n`)];
+  const parts: Buffer[] = [Buffer.from(`${mode} ${threads} ${threadRate.toFixed(3)}\n`)];
   for (const r of requests) {
     const body = r.body === undefined ? undefined : Buffer.from(r.body);
     const head =
@@ -159,18 +200,28 @@ function encode(
 
 function toLoadResult(w: WrkResult): LoadResult {
   const ms = (us: number) => Math.round(us / 10) / 100;
+  const latency = (us: WrkResult['latencyUs']): Latency => ({
+    p50: ms(us.p50),
+    p90: ms(us.p90),
+    p99: ms(us.p99),
+    max: ms(us.max),
+  });
+  const paced = w.paced.rate > 0;
   return {
     requests: { total: w.requests },
     duration: w.durationSeconds,
-    latency: {
-      p50: ms(w.latencyUs.p50),
-      p90: ms(w.latencyUs.p90),
-      p99: ms(w.latencyUs.p99),
-      max: ms(w.latencyUs.max),
-    },
+    latency: latency(paced ? w.paced.latencyUs : w.latencyUs),
     non2xx: w.errors.status,
     errors: w.errors.connect + w.errors.read + w.errors.write,
     timeouts: w.errors.timeout,
     cpuSeconds: w.cpuSeconds.user + w.cpuSeconds.system,
+    ...(paced && {
+      paced: {
+        offeredPerSecond: w.paced.rate,
+        dueByEnd: w.paced.dueByEnd,
+        unpaired: w.paced.unpaired,
+        fromSend: latency(w.paced.fromSendUs),
+      },
+    }),
   };
 }

@@ -1,13 +1,20 @@
 -- wrk 4.1 script behind bench/support/load-generator.ts.
 --
 -- The requests arrive pre-formatted on stdin, never in a file or on the command line: they
--- carry device tokens and operator keys. stdin holds a header line "<mode> <threads>", then
--- each raw HTTP request as "<byte length>\n<bytes>". Modes:
+-- carry device tokens and operator keys. stdin holds a header line "<mode> <threads> <rate>",
+-- then each raw HTTP request as "<byte length>\n<bytes>". Modes:
 --   once   every request exactly once (request i goes to thread i mod threads); a thread
 --          stops when all of its requests are answered and prints a marker, on which the
 --          caller interrupts wrk (SIGINT), so count, latency and duration are those of these
 --          requests only
 --   cycle  every thread sends all requests round-robin until wrk's -d duration ends
+-- rate: requests per second per thread, or 0 for as fast as the connections go (closed loop:
+-- a connection sends its next request when the previous one is answered). With a rate, the
+-- thread sends on a fixed schedule (open loop, as wrk2 does): request k is due at
+-- start + k / rate, whatever became of the ones before it, and its latency is counted from
+-- when it was due, not from when a free connection got to send it. A slow answer therefore
+-- counts against every request it held up (no "coordinated omission"). Each paced request
+-- carries X-Request-Id: wrk-<k>, which the server echoes, to pair answers with their slots.
 -- done() prints one line "fleetcert-wrk-result {json}" that the caller parses.
 
 local ffi = require("ffi")
@@ -29,12 +36,12 @@ end
 -- Main Lua state: read stdin once, hand each thread its share (thread:set copies the table).
 
 -- (Named apart from the thread globals below: a file-level local would shadow them there.)
-local threads, run_mode, thread_count, all = {}, nil, nil, nil
+local threads, run_mode, thread_count, thread_rate, all = {}, nil, nil, nil, nil
 
 local function read_requests()
   local data = io.read("*a")
   local header_end = data:find("\n", 1, true)
-  local m, t = data:sub(1, header_end - 1):match("^(%a+) (%d+)$")
+  local m, t, r = data:sub(1, header_end - 1):match("^(%a+) (%d+) ([%d.]+)$")
   local items, pos = {}, header_end + 1
   while pos <= #data do
     local len_end = data:find("\n", pos, true)
@@ -42,12 +49,12 @@ local function read_requests()
     items[#items + 1] = data:sub(len_end + 1, len_end + len)
     pos = len_end + 1 + len
   end
-  return m, tonumber(t), items
+  return m, tonumber(t), tonumber(r), items
 end
 
 function setup(thread)
   if not all then
-    run_mode, thread_count, all = read_requests()
+    run_mode, thread_count, thread_rate, all = read_requests()
   end
   local id = #threads
   threads[id + 1] = thread
@@ -64,49 +71,113 @@ function setup(thread)
   end
   thread:set("id", id)
   thread:set("mode", run_mode)
+  thread:set("rate", thread_rate)
   thread:set("share", share)
 end
 
 -- Thread Lua states (globals, so that done() can read them with thread:get).
 
 sent, answered, first_at, last_at = 0, 0, nil, nil
+-- Paced runs: each answer's latency from its due time and from its send, in microseconds;
+-- answers that could not be paired with a slot (no echoed X-Request-Id); slots due by the
+-- last answer.
+paced_latencies, sent_latencies, unpaired, due_by_end = {}, {}, 0, 0
 
 function init(args)
   -- Line-buffered stdout (one C stream for the whole process): the caller sees the markers
   -- at once, and wrk's own "Running ..." line, printed after it installs its SIGINT handler.
   io.stdout:setvbuf("line")
   local n = #share
+  -- wrk calls request() once on its first thread before the run to check that the request
+  -- parses (script_verify_request): that call must not use up a request or a slot.
+  local checking = id == 0
+  local next_request
   if mode == "cycle" then
     local i = 0
-    function request()
+    next_request = function()
       i = i % n + 1
       return share[i]
     end
-    return
+  else
+    next_request = function()
+      -- This thread's requests are all out: an empty request sends nothing, and the
+      -- connection idles until the thread stops.
+      if sent == n then
+        return nil
+      end
+      sent = sent + 1
+      return share[sent]
+    end
   end
-  -- wrk calls request() once on its first thread before the run to check that the request
-  -- parses (script_verify_request): that call must not use up a request.
-  local checking = id == 0
+
+  local paced = rate > 0
+  local interval, started, assigned, waiting = 0, nil, 0, 0
+  -- Slot number -> the time its latency counts from: when it was due, or when it was sent if
+  -- that was earlier (wrk's timers have millisecond steps, so a send may be a little early).
+  local counts_from, sent_at = {}, {}
+  if paced then
+    interval = 1 / rate
+    -- Called before a connection's next request: wait until the next free slot is due.
+    -- `waiting` connections already wait for the slots before it.
+    function delay()
+      local t = now()
+      started = started or t
+      local due = started + (assigned + waiting) * interval
+      waiting = waiting + 1
+      local ms = (due - t) * 1000
+      return ms > 0 and math.floor(ms) or 0
+    end
+  end
+
   function request()
     if checking then
       checking = false
       return share[1]
     end
-    -- This thread's requests are all out: an empty request sends nothing, and the connection
-    -- idles until the thread stops.
-    if sent == n then
+    local raw = next_request()
+    if paced then
+      waiting = math.max(0, waiting - 1)
+    end
+    if not raw then
       return ""
     end
-    if sent == 0 then
-      first_at = now()
+    local t = now()
+    first_at = first_at or t
+    if not paced then
+      return raw
     end
-    sent = sent + 1
-    return share[sent]
+    -- The earliest slot not yet taken; a connection that was busy past its slot sends late,
+    -- and the wait counts in the latency.
+    started = started or t
+    local slot = assigned
+    assigned = assigned + 1
+    counts_from[slot] = math.min(started + slot * interval, t)
+    sent_at[slot] = t
+    local eol = raw:find("\r\n", 1, true)
+    return raw:sub(1, eol + 1) .. "X-Request-Id: wrk-" .. slot .. "\r\n" .. raw:sub(eol + 2)
   end
-  function response()
+
+  function response(status, headers)
+    local t = now()
     answered = answered + 1
-    if answered == n then
-      last_at = now()
+    if paced then
+      local echoed = headers["x-request-id"] or headers["X-Request-Id"]
+      local slot = echoed and tonumber(echoed:match("^wrk%-(%d+)$"))
+      local from = slot and counts_from[slot]
+      if from then
+        paced_latencies[#paced_latencies + 1] = math.floor((t - from) * 1e6 + 0.5)
+        sent_latencies[#sent_latencies + 1] = math.floor((t - sent_at[slot]) * 1e6 + 0.5)
+        counts_from[slot], sent_at[slot] = nil, nil
+      else
+        unpaired = unpaired + 1
+      end
+      due_by_end = math.floor((t - started) / interval) + 1
+      if mode == "once" then
+        due_by_end = math.min(due_by_end, n)
+      end
+    end
+    if mode == "once" and answered == n then
+      last_at = t
       wrk.thread:stop()
       io.write("fleetcert-wrk-thread-done\n")
     end
@@ -115,10 +186,27 @@ end
 
 function done(summary, latency)
   local first, last, sent_total = math.huge, -math.huge, 0
+  local paced, from_send, unpaired_total, due_total = {}, {}, 0, 0
   for _, thread in ipairs(threads) do
     first = math.min(first, thread:get("first_at") or math.huge)
     last = math.max(last, thread:get("last_at") or -math.huge)
     sent_total = sent_total + thread:get("sent")
+    for _, us in ipairs(thread:get("paced_latencies")) do
+      paced[#paced + 1] = us
+    end
+    for _, us in ipairs(thread:get("sent_latencies")) do
+      from_send[#from_send + 1] = us
+    end
+    unpaired_total = unpaired_total + thread:get("unpaired")
+    due_total = due_total + thread:get("due_by_end")
+  end
+  table.sort(paced)
+  table.sort(from_send)
+  local function percentile(sorted, p)
+    if #sorted == 0 then
+      return 0
+    end
+    return sorted[math.max(1, math.ceil(#sorted * p / 100))]
   end
   -- A once run that got all its answers lasted from its first request to its last answer;
   -- any other run, wrk's own duration.
@@ -137,10 +225,17 @@ function done(summary, latency)
     'fleetcert-wrk-result {"mode":"%s","threads":%d,"requests":%d,"sent":%d,"durationSeconds":%.6f,'
       .. '"latencyUs":{"p50":%d,"p90":%d,"p99":%d,"max":%d},'
       .. '"errors":{"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d},'
-      .. '"cpuSeconds":{"user":%.6f,"system":%.6f}}\n',
+      .. '"cpuSeconds":{"user":%.6f,"system":%.6f},'
+      .. '"paced":{"rate":%.3f,"answers":%d,"unpaired":%d,"dueByEnd":%d,'
+      .. '"latencyUs":{"p50":%d,"p90":%d,"p99":%d,"max":%d},'
+      .. '"fromSendUs":{"p50":%d,"p90":%d,"p99":%d,"max":%d}}}\n',
     run_mode, #threads, summary.requests, sent_total, duration,
     latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max,
     e.connect, e.read, e.write, e.status, e.timeout,
-    seconds(usage.utime), seconds(usage.stime)
+    seconds(usage.utime), seconds(usage.stime),
+    thread_rate * #threads, #paced, unpaired_total, due_total,
+    percentile(paced, 50), percentile(paced, 90), percentile(paced, 99), paced[#paced] or 0,
+    percentile(from_send, 50), percentile(from_send, 90), percentile(from_send, 99),
+    from_send[#from_send] or 0
   ))
 end

@@ -12,6 +12,10 @@ describe('bench load generator (wrk)', () => {
   let url: string;
   /** "<method> <path> <authorization> <body>" of every request the server received. */
   let received: string[];
+  /** Arrival times (performance.now()) of the requests the server received. */
+  let arrivals: number[];
+  /** When set, the server blocks its event loop this long on the request with this path. */
+  let stall: { path: string; ms: number } | undefined;
 
   beforeAll(async () => {
     server = createServer((req, res) => {
@@ -20,7 +24,18 @@ describe('bench load generator (wrk)', () => {
       req.on('data', (chunk: string) => (body += chunk));
       req.on('end', () => {
         received.push(`${req.method} ${req.url} ${req.headers.authorization} ${body}`);
-        res.writeHead(req.url!.startsWith('/missing') ? 404 : 201, { 'content-type': 'text/plain' });
+        arrivals.push(performance.now());
+        if (stall && stall.path === req.url) {
+          // A whole-process pause (as a long GC or a busy event loop would be).
+          const until = performance.now() + stall.ms;
+          while (performance.now() < until);
+        }
+        const requestId = req.headers['x-request-id'];
+        res.writeHead(req.url!.startsWith('/missing') ? 404 : 201, {
+          'content-type': 'text/plain',
+          ...(typeof requestId === 'string' &&
+            !req.url!.startsWith('/no-echo') && { 'x-request-id': requestId }),
+        });
         res.end('ok');
       });
     });
@@ -30,6 +45,8 @@ describe('bench load generator (wrk)', () => {
 
   beforeEach(() => {
     received = [];
+    arrivals = [];
+    stall = undefined;
   });
 
   afterAll(async () => {
@@ -102,5 +119,83 @@ describe('bench load generator (wrk)', () => {
     expect(perPath.reduce((a, b) => a + b)).toBe(received.length);
     for (const count of perPath) expect(Math.abs(count - received.length / 3)).toBeLessThanOrEqual(5);
     expect(received[0]).toContain('Bearer token-');
+  });
+
+  describe('paced (open loop)', () => {
+    const gets = (n: number): HttpRequest[] =>
+      Array.from({ length: n }, (_, i) => ({ method: 'GET', path: `/paced/${i}` }));
+
+    it('sends on schedule at the offered rate, not as fast as the server answers', async () => {
+      const result = await cycleFor({
+        url,
+        connections: 16,
+        seconds: 2,
+        timeoutSeconds: 10,
+        ratePerSecond: 500,
+        requests: gets(10),
+      });
+
+      // Closed loop, this server answers thousands a second; paced, it gets the rate asked for.
+      const rate = result.requests.total / result.duration;
+      expect(rate).toBeGreaterThan(450);
+      expect(rate).toBeLessThan(550);
+      // Evenly over the run, not in bursts: no 100 ms stretch holds more than twice its share.
+      const start = arrivals[0];
+      const perWindow = new Map<number, number>();
+      for (const t of arrivals) {
+        const w = Math.floor((t - start) / 100);
+        perWindow.set(w, (perWindow.get(w) ?? 0) + 1);
+      }
+      const full = [...perWindow.entries()].filter(([w]) => w < Math.floor((arrivals.at(-1)! - start) / 100));
+      for (const [, count] of full) expect(count).toBeLessThanOrEqual(100);
+      expect(result.paced).toMatchObject({ offeredPerSecond: 500, unpaired: 0 });
+      // Each connection's first request goes out at the start, so answers may run a few
+      // slots ahead of the schedule; they never fall far behind it here.
+      expect(Math.abs(result.paced!.dueByEnd - result.requests.total)).toBeLessThanOrEqual(16);
+    });
+
+    it('counts a stall against every request it held up, where closed-loop latency hides it', async () => {
+      // 2,000 requests at 1,000/s; request 500 stalls the server for 300 ms. Sent on schedule,
+      // ~300 requests fall due during the stall, and each waits for it: the paced p90 and p99
+      // see it, while send-to-answer latency (what a closed-loop tool reports) sees it only
+      // for the 8 requests that were in flight.
+      stall = { path: '/paced/500', ms: 300 };
+      const result = await sendEachOnce({
+        url,
+        connections: 8,
+        timeoutSeconds: 10,
+        ratePerSecond: 1000,
+        requests: gets(2000),
+      });
+
+      expect(result.requests.total).toBe(2000);
+      expect(received).toHaveLength(2000);
+      expect(result.paced!.unpaired).toBe(0);
+      expect(result.latency.max).toBeGreaterThanOrEqual(290);
+      expect(result.latency.p99).toBeGreaterThan(200);
+      expect(result.latency.p90).toBeGreaterThan(20);
+      expect(result.paced!.fromSend.p99).toBeLessThan(100);
+      // The schedule holds overall: about 2 s for 2,000 requests, the stall caught up.
+      expect(result.duration).toBeGreaterThan(1.8);
+      expect(result.duration).toBeLessThan(3);
+    });
+
+    it('counts an answer without its echoed request id as unpaired, not as a latency', async () => {
+      const requests: HttpRequest[] = [
+        ...gets(15),
+        ...Array.from({ length: 5 }, (_, i) => ({ method: 'GET' as const, path: `/no-echo/${i}` })),
+      ];
+      const result = await sendEachOnce({
+        url,
+        connections: 4,
+        timeoutSeconds: 10,
+        ratePerSecond: 200,
+        requests,
+      });
+      expect(result.requests.total).toBe(20);
+      expect(result.paced!.unpaired).toBe(5);
+      // Paired answers only: the latency is that of the 15 the script could pair.
+      expect(result.latency.max).toBeGreaterThan(0);
+    });
   });
 });

@@ -22,22 +22,12 @@ import { csrPem } from '../testing/pki-fixtures';
 import { readCertificationRequest } from './certification-request';
 import { CsrError } from './csr-error';
 import { ParsedCsr, parseCsr } from './parse-csr';
+import { seededRandom } from '../../../../test/support/seeded-random';
 
 // The DER walk against the asn1-schema reading it replaced (testing/asn1-csr-oracle.ts), on
 // a seeded random corpus of requests built byte by byte: both must read every field alike,
 // and both must match what was built. Then malformed inputs: every one must be refused as
 // `malformed`, and nothing else may ever be thrown.
-
-/** A small seeded PRNG (mulberry32): the corpus is the same on every run. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SIGNER_SPECS: SignerSpec[] = [
   { rsa: 2048 },
@@ -82,7 +72,7 @@ interface Built {
 }
 
 function buildCorpus(signers: TestSigner[], count: number): Built[] {
-  const next = random(2986);
+  const next = seededRandom(2986);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)];
   const corpus: Built[] = [];
   for (let i = 0; i < count; i++) {
