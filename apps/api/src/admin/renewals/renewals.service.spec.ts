@@ -11,7 +11,11 @@ import { RenewalsService } from './renewals.service';
  * supersede or revoke a certificate between the service's read and its create.
  */
 const DEVICE = '6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f';
-const operator = { kind: 'operator', operator: { id: 'op-1' }, apiKeyId: 'k-1' } as unknown as OperatorPrincipal;
+const operator = {
+  kind: 'operator',
+  operator: { id: 'op-1' },
+  apiKeyId: 'k-1',
+} as unknown as OperatorPrincipal;
 
 function cert(id: string, identifierSet = 'dns:d1.example.net'): Certificate {
   return { id, deviceId: DEVICE, identifierSet, ariCertId: `${id}.aki` } as unknown as Certificate;
@@ -57,7 +61,13 @@ describe(RenewalsService.name, () => {
     const a = cert('a', 'dns:a.example.net');
     const b = cert('b', 'dns:b.example.net');
     const b2 = cert('b2', 'dns:b.example.net');
-    const { service, enqueued } = serviceWith([[a, b], [a, b2]], { a: 'open', b: 'raced', b2: 'created' });
+    const { service, enqueued } = serviceWith(
+      [
+        [a, b],
+        [a, b2],
+      ],
+      { a: 'open', b: 'raced', b2: 'created' },
+    );
 
     const view = await service.renewDevice(operator, DEVICE);
 
