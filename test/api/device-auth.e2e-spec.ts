@@ -66,6 +66,31 @@ describe('Credential checks (device tokens, operator keys)', () => {
       expect(await api.app.get(DeviceRepository).getTokenByPrefix('aaaaaaaaaaaa')).toBeNull();
     });
 
+    it('should look up the tokens asked for in one turn with one statement, each answered with its own', async () => {
+      const devices = await Promise.all(Array.from({ length: 6 }, () => newDevice()));
+      const prefixes = devices.map((d) => d.token.split('_')[1]);
+      const repository = api.app.get(DeviceRepository);
+      const pool = (repository as unknown as { pool: { query: (...a: unknown[]) => unknown } }).pool;
+      const sent = jest.spyOn(pool, 'query');
+      try {
+        const read = await Promise.all(
+          [...prefixes, 'aaaaaaaaaaaa', prefixes[0]].map((p) => repository.getTokenByPrefix(p)),
+        );
+        expect(read.map((r) => r?.device.id ?? null)).toEqual([
+          ...devices.map((d) => d.id),
+          null,
+          devices[0].id,
+        ]);
+        expect(read.map((r) => r?.prefix ?? null)).toEqual([...prefixes, null, prefixes[0]]);
+        const lookups = sent.mock.calls.filter(
+          ([config]) => (config as { name?: string }).name === 'devices.tokensByPrefix',
+        );
+        expect(lookups).toHaveLength(1);
+      } finally {
+        sent.mockRestore();
+      }
+    });
+
     it("should store the exact instants it is given as the tokens' last uses, never an earlier one", async () => {
       const tokens = [];
       for (let i = 0; i < 2; i++) {

@@ -415,5 +415,76 @@ describe('CertificateRequestRepository (submission statements)', () => {
       }
       throw new Error('no submission waits for the device lock');
     }
+
+    describe('group commit (submissions arriving together share one statement)', () => {
+      /** The repository on a pool that counts the submission statements sent through it. */
+      function countingRepository() {
+        const sent: number[] = []; // submissions per statement
+        const counted = new Proxy(pool, {
+          get(target, prop, receiver) {
+            if (prop !== 'query') return Reflect.get(target, prop, receiver);
+            return (config: { name?: string; values?: unknown[][] }, ...rest: unknown[]) => {
+              if (config?.name === 'certificateRequests.submitMany') sent.push(config.values![0].length);
+              return (target.query as (...args: unknown[]) => unknown)(config, ...rest);
+            };
+          },
+        });
+        return { repository: new CertificateRequestRepository(prisma, counted), sent };
+      }
+
+      it("should store many devices' submissions with one statement, each answered with its own request", async () => {
+        const { repository, sent } = countingRepository();
+        const devices = await Promise.all(Array.from({ length: 20 }, () => newDevice()));
+        const asked = devices.map((deviceId) => ({
+          q: query(deviceId, { csrSha256: csr() }),
+          r: submitted(),
+        }));
+
+        const outcomes = await Promise.all(asked.map(({ q, r }) => repository.createIfUnchanged(q, null, r)));
+
+        expect(sent).toEqual([20]);
+        outcomes.forEach((outcome, i) => {
+          if (!('created' in outcome)) throw new Error(`submission ${i} was not stored`);
+          expect(outcome.created).toMatchObject({
+            deviceId: devices[i],
+            csrSha256: asked[i].q.csrSha256,
+            publicKeySha256: asked[i].r.publicKeySha256,
+          });
+        });
+        const stored = await prisma.certificateRequest.findMany({ where: { deviceId: { in: devices } } });
+        expect(stored).toHaveLength(20);
+      });
+
+      it("should give one submission's failure to it alone, storing the others", async () => {
+        const { repository } = countingRepository();
+        const devices = await Promise.all(Array.from({ length: 4 }, () => newDevice()));
+        const gone = '00000000-0000-4000-8000-000000000000'; // no such device: the insert breaks its foreign key
+        const outcomes = await Promise.allSettled(
+          [...devices, gone].map((deviceId) =>
+            repository.createIfUnchanged(query(deviceId, { csrSha256: csr() }), null, submitted()),
+          ),
+        );
+
+        expect(outcomes.slice(0, 4).map((o) => o.status)).toEqual(Array(4).fill('fulfilled'));
+        expect(outcomes[4]).toMatchObject({ status: 'rejected', reason: { code: '23503' } });
+        expect(await prisma.certificateRequest.count({ where: { deviceId: { in: devices } } })).toBe(4);
+      });
+
+      it('should put a device twice in separate statements, the second seeing what the first stored', async () => {
+        const { repository, sent } = countingRepository();
+        const [a, b] = await Promise.all([newDevice(), newDevice()]);
+        const sameCsr = query(a, { csrSha256: csr() });
+        const outcomes = await Promise.all([
+          repository.createIfUnchanged(sameCsr, null, submitted()),
+          repository.createIfUnchanged(query(b, { csrSha256: csr() }), null, submitted()),
+          repository.createIfUnchanged(sameCsr, null, submitted()),
+        ]);
+
+        expect(sent).toEqual([2, 1]);
+        expect(outcomes.map((o) => Object.keys(o)[0])).toEqual(['created', 'created', 'changed']);
+        const first = outcomes[0] as { created: RequestWithCertificate };
+        expect(outcomes[2]).toHaveProperty('changed.state.openId', first.created.id);
+      });
+    });
   });
 });

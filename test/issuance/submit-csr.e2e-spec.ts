@@ -108,6 +108,43 @@ describe('POST /v1/certificates (API side, no worker)', () => {
     expect((await api.request('GET', '/v1/device', { token: stranger.token })).body.certificates).toEqual([]);
   });
 
+  it('should store and enqueue each of many submissions arriving together', async () => {
+    const devices = await Promise.all(Array.from({ length: 12 }, () => newDevice()));
+    const csrs = await Promise.all(
+      devices.map(async (d) => makeCsr({ keys: await generateKeys({ ec: 'P-256' }), dns: [d.hostname] })),
+    );
+    const answers = await Promise.all(
+      devices.map((d, i) =>
+        api.request('POST', '/v1/certificates', { token: d.token, body: { csr: csrs[i] } }),
+      ),
+    );
+    for (const [i, res] of answers.entries()) {
+      expect(res.status).toBe(202);
+      expect(res.body.identifiers).toEqual([{ type: 'dns', value: devices[i].hostname }]);
+      const stored = await prisma.certificateRequest.findUniqueOrThrow({ where: { id: res.body.id } });
+      expect(stored.deviceId).toBe(devices[i].id);
+      expect((await queue.getJob(res.body.id))?.data).toEqual({ requestId: res.body.id });
+    }
+  });
+
+  it('should add the jobs enqueued in one turn of the event loop to Redis in one call, delays kept', async () => {
+    const issuance = api.app.get(IssuanceQueue);
+    const addBulk = jest.spyOn(issuance.queue, 'addBulk');
+    try {
+      const ids = Array.from({ length: 5 }, () => crypto.randomUUID());
+      const later = new Date(Date.now() + 3_600_000);
+      const added = await Promise.all(ids.map((id, i) => issuance.enqueue(id, i === 0 ? later : undefined)));
+      expect(added).toEqual([true, true, true, true, true]);
+      expect(addBulk).toHaveBeenCalledTimes(1);
+      expect(addBulk.mock.calls[0][0].map((j) => j.data.requestId)).toEqual(ids);
+      expect(await (await queue.getJob(ids[0]))?.isDelayed()).toBe(true);
+      expect(await (await queue.getJob(ids[1]))?.isWaiting()).toBe(true);
+      await Promise.all(ids.map((id) => queue.remove(id)));
+    } finally {
+      addBulk.mockRestore();
+    }
+  });
+
   describe('bad input: a clear 4xx, nothing stored, nothing enqueued', () => {
     type Case = [string, (hostname: string, other: string) => Promise<unknown>, number, RegExp];
     const ec = () => generateKeys({ ec: 'P-256' });

@@ -3,6 +3,7 @@ export * from './tokens';
 export * from './prisma-client';
 export * from './pg-pool';
 export * from './sql/statement';
+export * from './sql/batch-per-turn';
 export * from './sql/unique-violation';
 export * from './change-feed/change-feed';
 export * from './change-feed/device-read-cache';

@@ -17,10 +17,8 @@ import {
   GET_WITH_CERTIFICATE,
   RequestRow,
   requestWithCertificateOf,
-  SUBMIT_REQUEST,
-  SubmissionStateJson,
-  SubmitRequestRow,
 } from './certificate-request.submission-sql';
+import { SubmissionBatches, SubmissionOutcome } from './certificate-request.submission-batches';
 import {
   REQUEST_FOR_DEVICE,
   RequestForDevice,
@@ -150,10 +148,14 @@ export interface NewRequest {
 
 @Injectable()
 export class CertificateRequestRepository {
+  private readonly submissions: SubmissionBatches;
+
   constructor(
     @Inject(PRISMA) private readonly prisma: PrismaClient,
     @Inject(PG_POOL) private readonly pool: Pool,
-  ) {}
+  ) {
+    this.submissions = new SubmissionBatches(pool);
+  }
 
   get db(): PrismaClient {
     return this.prisma;
@@ -223,24 +225,13 @@ export class CertificateRequestRepository {
     return created ? { created } : { changed: observed };
   }
 
-  private async submit(
+  /** Through {@link SubmissionBatches}: submissions arriving together share a statement and a commit. */
+  private submit(
     query: SubmissionQuery,
     decidedOn: string | null,
     request: SubmittedRequest | null,
-  ): Promise<{ observed: ObservedSubmissionState; created: RequestWithCertificate | null }> {
-    const { state, version, ...row } = (await queryOne<SubmitRequestRow>(this.pool, SUBMIT_REQUEST, [
-      query.deviceId,
-      query.idempotencyKey ?? null,
-      query.csrSha256,
-      query.identifierSet,
-      query.withLive,
-      decidedOn,
-      request && JSON.stringify(submittedRequestJson(request)),
-    ]))!;
-    return {
-      observed: { state: submissionStateOf(state), version },
-      created: row.id === null ? null : { ...(row as CertificateRequest), certificate: null },
-    };
+  ): Promise<SubmissionOutcome> {
+    return this.submissions.load({ query, decidedOn, request });
   }
 
   /** A request with its certificate, by id. */
@@ -274,44 +265,6 @@ export class CertificateRequestRepository {
       take: limit,
     });
   }
-}
-
-/** The JSON `fleetcert_submit_request` inserts from; absent fields are its column defaults or null. */
-function submittedRequestJson(r: SubmittedRequest) {
-  return {
-    status: r.status ?? 'pending',
-    identifiers: r.identifiers,
-    csrPem: r.csrPem,
-    publicKeySha256: r.publicKeySha256,
-    profile: r.profile ?? null,
-    challengeType: r.challengeType,
-    http01Mode: r.http01Mode ?? null,
-    deferredUntil: r.deferredUntil?.toISOString() ?? null,
-    replacesCertificateId: r.replacesCertificateId ?? null,
-    ariReplaces: r.ariReplaces ?? null,
-  };
-}
-
-function submissionStateOf(row: SubmissionStateJson): SubmissionState {
-  return {
-    idempotent:
-      row.idempotentId === null ? null : { id: row.idempotentId, csrSha256: row.idempotentCsrSha256! },
-    openId: row.openId,
-    replaces: row.replacesId === null ? null : { id: row.replacesId, ariCertId: row.replacesAriCertId! },
-    live: row.live.map((l) => ({
-      identifierSet: l.identifierSet,
-      publicKeySha256: l.publicKeySha256,
-      status: l.status,
-      createdAt: new Date(l.createdAtMs),
-      certificate:
-        l.certificateCreatedAtMs === null
-          ? null
-          : {
-              createdAt: new Date(l.certificateCreatedAtMs),
-              publicKeySha256: l.certificatePublicKeySha256!,
-            },
-    })),
-  };
 }
 
 type RequestForWorkRow = Omit<RequestForWork, 'device'> & {

@@ -98,23 +98,32 @@ export interface LiveRequestJson {
   certificatePublicKeySha256: string | null;
 }
 
-/** A row of {@link SUBMIT_REQUEST}: the request columns are all null when nothing was stored. */
-export type SubmitRequestRow = { state: SubmissionStateJson; version: string } & {
+/**
+ * A row of {@link SUBMIT_REQUESTS}: `ord` is the submission's 1-based place in the arrays;
+ * the request columns are all null when nothing was stored.
+ */
+export type SubmitRequestRow = { ord: string; state: SubmissionStateJson; version: string } & {
   [K in keyof CertificateRequest]: CertificateRequest[K] | null;
 };
 
 /**
- * The whole submission in one round trip, always one row (`fleetcert_submit_request`, see
- * its migration): under the device's lock, reads the state and stores the request if the
- * state is the one decided on. $1 device id, $2 Idempotency-Key (null: none), $3 the CSR's
- * SHA-256, $4 the identifier set, $5 whether to list the live requests (the home-privacy
- * guard's input), $6 the version of the state decided on (null: nothing found), $7 the
- * request to store as JSON (null: only read the state).
+ * Submissions in one round trip and one commit, one row each (`fleetcert_submit_request`,
+ * see its migration): under each device's lock, reads the state and stores the request if
+ * the state is the one decided on. Each array holds one value per submission, in the same
+ * order: $1 device ids, $2 Idempotency-Keys (null: none), $3 the CSRs' SHA-256, $4 the
+ * identifier sets, $5 whether to list the live requests (the home-privacy guard's input),
+ * $6 the versions of the states decided on (null: nothing found), $7 the requests to store
+ * as JSON (null: only read the state). The function runs once per submission, in array
+ * order (a nested loop over the arrays), so the caller orders the devices to take their
+ * locks in one global order, and never puts one device twice in a batch.
  */
-export const SUBMIT_REQUEST = statement(
-  'certificateRequests.submit',
-  `SELECT s.state, s.version, ${REQUEST_COLUMNS}
-     FROM fleetcert_submit_request($1, $2, $3, $4, $5, $6, $7::jsonb) AS s
+export const SUBMIT_REQUESTS = statement(
+  'certificateRequests.submitMany',
+  `SELECT u.ord, s.state, s.version, ${REQUEST_COLUMNS}
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::text[], $7::jsonb[])
+          WITH ORDINALITY AS u(device, idempotency_key, csr_sha256, identifier_set, with_live, decided_on, request, ord)
+     CROSS JOIN LATERAL fleetcert_submit_request(u.device, u.idempotency_key, u.csr_sha256, u.identifier_set,
+                                                 u.with_live, u.decided_on, u.request) AS s
      CROSS JOIN LATERAL (SELECT (s.created).*) AS r`,
 );
 

@@ -2,7 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { Device, DeviceStatus, DeviceToken, Fleet, Prisma, PrismaClient } from '../generated/client';
-import { queryOne, statement } from '../sql/statement';
+import type DataLoader from 'dataloader';
+import { batchPerTurn } from '../sql/batch-per-turn';
+import { query, statement } from '../sql/statement';
 import { TX_UTC_NOW } from '../sql/utc-timestamp';
 import { PG_POOL, PRISMA } from '../tokens';
 import type { Db } from './audit.repository';
@@ -43,10 +45,19 @@ export interface DeviceCursor {
 
 @Injectable()
 export class DeviceRepository {
+  /** Token lookups of one event-loop turn, in one statement (see {@link getTokenByPrefix}). */
+  private readonly tokens: DataLoader<string, DeviceTokenWithDevice | null>;
+
   constructor(
     @Inject(PRISMA) private readonly prisma: PrismaClient,
     @Inject(PG_POOL) private readonly pool: Pool,
-  ) {}
+  ) {
+    this.tokens = batchPerTurn(async (prefixes) => {
+      const rows = await query<TokenWithDeviceRow>(this.pool, TOKENS_BY_PREFIX, [prefixes]);
+      const byPrefix = new Map(rows.map((r) => [r.prefix, toTokenWithDevice(r)]));
+      return prefixes.map((p) => byPrefix.get(p) ?? null);
+    });
+  }
 
   get db(): PrismaClient {
     return this.prisma;
@@ -60,11 +71,12 @@ export class DeviceRepository {
    * The token with its device and fleet: the one indexed lookup behind every device
    * request, a plain read (revoked tokens and disabled devices included: the caller decides
    * what they mean). The token's use is stamped apart from it, in batches
-   * ({@link stampTokenUses}), so that authenticating never writes.
+   * ({@link stampTokenUses}), so that authenticating never writes. The lookups of one
+   * event-loop turn share a statement ({@link batchPerTurn}): devices that are not in the
+   * API's authentication cache (a fleet checking in after a restart) arrive together.
    */
-  async getTokenByPrefix(prefix: string): Promise<DeviceTokenWithDevice | null> {
-    const row = await queryOne<TokenWithDeviceRow>(this.pool, TOKEN_BY_PREFIX, [prefix]);
-    return row ? toTokenWithDevice(row) : null;
+  getTokenByPrefix(prefix: string): Promise<DeviceTokenWithDevice | null> {
+    return this.tokens.load(prefix);
   }
 
   /**
@@ -266,14 +278,14 @@ const TOKEN_WITH_DEVICE_COLUMNS = `t.id, t."deviceId", t.prefix, t.hash, t."crea
           f.name AS "fleetName", f.zone, f.privacy, f."allowMixedIdentifiers", f."defaultProfile",
           f."createdAt" AS "fleetCreatedAt", f."updatedAt" AS "fleetUpdatedAt"`;
 
-/** $1 prefix. */
-const TOKEN_BY_PREFIX = statement(
-  'devices.tokenByPrefix',
+/** $1 prefixes (unique, so at most one row each). */
+const TOKENS_BY_PREFIX = statement(
+  'devices.tokensByPrefix',
   `SELECT ${TOKEN_WITH_DEVICE_COLUMNS}
      FROM device_tokens t
      JOIN devices d ON d.id = t."deviceId"
      JOIN fleets f ON f.id = d."fleetId"
-    WHERE t.prefix = $1`,
+    WHERE t.prefix = ANY($1::text[])`,
 );
 
 /**
