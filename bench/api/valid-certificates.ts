@@ -2,6 +2,7 @@ import type { EnrolledDevice } from '../support/bench-stack';
 import { enrolDevices } from '../support/bench-stack';
 import { makeCsrs } from '../support/csrs';
 import { submitCsr } from '../support/device-client';
+import { pebbleStallError, STALL_MS } from '../support/pebble-stall';
 import { mapLimit } from '../support/stats';
 
 /**
@@ -16,6 +17,8 @@ export async function issueValidCertificates(
   const labels = Array.from({ length: count }, (_, i) => `get${String(i).padStart(5, '0')}`);
   const devices = await enrolDevices(apiUrl, adminKey, labels);
   const csrs = await makeCsrs(devices.map((d) => d.hostname));
+  let issued = 0;
+  let progressAt = Date.now();
   return mapLimit(devices, 50, async (device, i) => {
     const auth = { authorization: `Bearer ${device.token}` };
     const id = await submitCsr(apiUrl, device, csrs[i]);
@@ -23,7 +26,11 @@ export async function issueValidCertificates(
     for (;;) {
       const got = await fetch(`${apiUrl}/v1/certificates/${id}`, { headers: auth });
       const { status } = (await got.json()) as { status: string };
-      if (status === 'valid') return { device, id };
+      if (status === 'valid') {
+        [issued, progressAt] = [issued + 1, Date.now()];
+        return { device, id };
+      }
+      if (Date.now() - progressAt > STALL_MS) throw pebbleStallError('API setup', issued, count);
       if (status === 'failed' || Date.now() > deadline)
         throw new Error(`certificate for ${device.hostname} ended ${status}`);
       await new Promise((r) => setTimeout(r, 500));

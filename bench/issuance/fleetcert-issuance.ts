@@ -11,11 +11,11 @@ import { meanStepMs, orderStepTotals, workerMetricsUrl } from '../support/order-
 import { inProfileWindow } from '../support/profile-windows';
 import { CpuMeter, MiB, RssSampler } from '../support/proc';
 import { submitCsr } from '../support/device-client';
+import { pebbleStallError, STALL_MS } from '../support/pebble-stall';
 import { mapLimit, summarize } from '../support/stats';
 import type { IssuanceResult } from './issuance-result';
 
 /** No order finishing for this long means the CA has stopped answering. */
-const STALL_MS = 60_000;
 
 export interface FleetcertIssuanceOptions {
   apiUrl: string;
@@ -96,12 +96,7 @@ async function measure(
     );
     if (Number(rows[0].done) === ids.length) break;
     if (Number(rows[0].done) > done) [done, progressAt] = [Number(rows[0].done), Date.now()];
-    // Orders take under a second here: a minute without one finishing is Pebble's deadlock,
-    // after which it answers no signed request again. Say so now rather than at the timeout.
-    if (Date.now() - progressAt > STALL_MS)
-      throw new Error(
-        `fleetcert: ${done}/${ids.length} finished and none in the last ${STALL_MS / 1000} s: Pebble 2.4 has most likely deadlocked (letsencrypt/pebble#554; "How it measures" in BENCHMARKS.md). Run the benchmark again.`,
-      );
+    if (Date.now() - progressAt > STALL_MS) throw pebbleStallError('fleetcert', done, ids.length);
     if (Date.now() > deadline)
       throw new Error(`fleetcert: ${done}/${ids.length} finished before the timeout`);
     await new Promise((r) => setTimeout(r, 100));
