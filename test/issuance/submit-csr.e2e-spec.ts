@@ -4,6 +4,7 @@ import { generateKeys, makeCsr } from '../../libs/pki/src/testing/pki-fixtures';
 import { IssuanceQueue } from '../../apps/api/src/queue/issuance-queue';
 import { startTestApi, TestApi } from '../support/api';
 import { testConfig } from '../support/config';
+import { metricValue } from '../support/prometheus';
 
 const ZONE = 'submit.fleet.test';
 
@@ -113,11 +114,28 @@ describe('POST /v1/certificates (API side, no worker)', () => {
     const csrs = await Promise.all(
       devices.map(async (d) => makeCsr({ keys: await generateKeys({ ec: 'P-256' }), dns: [d.hostname] })),
     );
+    const batched = async () => {
+      const text = (await api.request('GET', '/metrics')).body as string;
+      const sum = (kind: string) => metricValue(text, 'fleetcert_batch_size_sum', { kind }) ?? 0;
+      return {
+        submissions: sum('submissions'),
+        tokenLookups: sum('token_lookups'),
+        jobAdds: sum('job_adds'),
+      };
+    };
+    const before = await batched();
     const answers = await Promise.all(
       devices.map((d, i) =>
         api.request('POST', '/v1/certificates', { token: d.token, body: { csr: csrs[i] } }),
       ),
     );
+    // Every call is counted once in the batch sizes operators see, however the calls were grouped.
+    const after = await batched();
+    expect({
+      submissions: after.submissions - before.submissions,
+      tokenLookups: after.tokenLookups - before.tokenLookups,
+      jobAdds: after.jobAdds - before.jobAdds,
+    }).toEqual({ submissions: 12, tokenLookups: 12, jobAdds: 12 });
     for (const [i, res] of answers.entries()) {
       expect(res.status).toBe(202);
       expect(res.body.identifiers).toEqual([{ type: 'dns', value: devices[i].hostname }]);

@@ -63,6 +63,15 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Group commit (`batchPerTurn`): how many calls one round trip served. */
+  readonly batchSize = new Histogram({
+    name: 'fleetcert_batch_size',
+    help: 'Calls served by one round trip of group commit, by kind: submissions (one statement and commit), token_lookups (one statement), job_adds (one addBulk).',
+    labelNames: ['kind'] as const,
+    buckets: [1, 2, 4, 8, 16, 32, 64],
+    registers: [this.registry],
+  });
+
   readonly dnsPropagationWait = new Histogram({
     name: 'fleetcert_dns_propagation_wait_seconds',
     help: 'Time until every authoritative nameserver served a challenge TXT record.',

@@ -4,6 +4,7 @@ import type DataLoader from 'dataloader';
 import { batchPerTurn } from '@fleetcert/db';
 import type Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '@fleetcert/config';
+import { Metrics } from '@fleetcert/observability';
 import { ISSUANCE_QUEUE, issueJobOptions } from '@fleetcert/queue';
 import { REDIS } from './queue.tokens';
 
@@ -18,21 +19,24 @@ export class IssuanceQueue implements OnApplicationShutdown {
    */
   private readonly adds: DataLoader<{ requestId: string; notBefore?: Date }, true>;
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig, @Inject(REDIS) redis: Redis) {
+  constructor(@Inject(APP_CONFIG) config: AppConfig, @Inject(REDIS) redis: Redis, metrics: Metrics) {
     this.queue = new Queue(ISSUANCE_QUEUE, { connection: redis, prefix: config.redis.prefix });
     // A producer that loses Redis must not crash the API: the reconciler re-enqueues later.
     this.queue.on('error', (err) => this.logger.warn({ err: err.message }, 'issuance queue error'));
-    this.adds = batchPerTurn(async (jobs: readonly { requestId: string; notBefore?: Date }[]) => {
-      const now = Date.now();
-      await this.queue.addBulk(
-        jobs.map(({ requestId, notBefore }) => ({
-          name: 'issue',
-          data: { requestId },
-          opts: issueJobOptions(requestId, notBefore ? notBefore.getTime() - now : 0),
-        })),
-      );
-      return jobs.map(() => true as const);
-    });
+    this.adds = batchPerTurn(
+      async (jobs: readonly { requestId: string; notBefore?: Date }[]) => {
+        const now = Date.now();
+        await this.queue.addBulk(
+          jobs.map(({ requestId, notBefore }) => ({
+            name: 'issue',
+            data: { requestId },
+            opts: issueJobOptions(requestId, notBefore ? notBefore.getTime() - now : 0),
+          })),
+        );
+        return jobs.map(() => true as const);
+      },
+      (size) => metrics.batchSize.observe({ kind: 'job_adds' }, size),
+    );
   }
 
   /**

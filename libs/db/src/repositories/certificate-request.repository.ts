@@ -1,4 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Metrics } from '@fleetcert/observability';
 import type { Pool } from 'pg';
 import type {
   Certificate,
@@ -153,8 +154,11 @@ export class CertificateRequestRepository {
   constructor(
     @Inject(PRISMA) private readonly prisma: PrismaClient,
     @Inject(PG_POOL) private readonly pool: Pool,
+    @Optional() metrics?: Metrics,
   ) {
-    this.submissions = new SubmissionBatches(pool);
+    this.submissions = new SubmissionBatches(pool, (size) =>
+      metrics?.batchSize.observe({ kind: 'submissions' }, size),
+    );
   }
 
   get db(): PrismaClient {

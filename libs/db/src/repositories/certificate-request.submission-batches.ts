@@ -47,8 +47,11 @@ export interface SubmissionOutcome {
 export class SubmissionBatches {
   private readonly loader: DataLoader<SubmissionCall, SubmissionOutcome>;
 
-  constructor(private readonly pool: Pool) {
-    this.loader = batchPerTurn((calls) => this.run(calls));
+  constructor(
+    private readonly pool: Pool,
+    onBatch?: (size: number) => void,
+  ) {
+    this.loader = batchPerTurn((calls) => this.run(calls), onBatch);
   }
 
   load(call: SubmissionCall): Promise<SubmissionOutcome> {

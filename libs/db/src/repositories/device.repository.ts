@@ -1,4 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Metrics } from '@fleetcert/observability';
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { Device, DeviceStatus, DeviceToken, Fleet, Prisma, PrismaClient } from '../generated/client';
@@ -51,12 +52,16 @@ export class DeviceRepository {
   constructor(
     @Inject(PRISMA) private readonly prisma: PrismaClient,
     @Inject(PG_POOL) private readonly pool: Pool,
+    @Optional() metrics?: Metrics,
   ) {
-    this.tokens = batchPerTurn(async (prefixes) => {
-      const rows = await query<TokenWithDeviceRow>(this.pool, TOKENS_BY_PREFIX, [prefixes]);
-      const byPrefix = new Map(rows.map((r) => [r.prefix, toTokenWithDevice(r)]));
-      return prefixes.map((p) => byPrefix.get(p) ?? null);
-    });
+    this.tokens = batchPerTurn(
+      async (prefixes) => {
+        const rows = await query<TokenWithDeviceRow>(this.pool, TOKENS_BY_PREFIX, [prefixes]);
+        const byPrefix = new Map(rows.map((r) => [r.prefix, toTokenWithDevice(r)]));
+        return prefixes.map((p) => byPrefix.get(p) ?? null);
+      },
+      (size) => metrics?.batchSize.observe({ kind: 'token_lookups' }, size),
+    );
   }
 
   get db(): PrismaClient {

@@ -11,11 +11,19 @@ const MAX_BATCH = 64;
  *
  * `run` gets the batch's keys and answers with one result per key, in their order; an
  * `Error` in its place fails that call alone, a thrown error every call of the batch.
+ * `onBatch` is told each batch's size (the `fleetcert_batch_size` metric).
  */
 export function batchPerTurn<K, V>(
   run: (keys: readonly K[]) => Promise<readonly (V | Error)[]>,
+  onBatch?: (size: number) => void,
 ): DataLoader<K, V> {
-  return new DataLoader(run, {
+  const observed = onBatch
+    ? (keys: readonly K[]) => {
+        onBatch(keys.length);
+        return run(keys);
+      }
+    : run;
+  return new DataLoader(observed, {
     cache: false,
     maxBatchSize: MAX_BATCH,
     batchScheduleFn: (dispatch) => setImmediate(dispatch),
