@@ -47,11 +47,15 @@ export interface SubmissionOutcome {
 export class SubmissionBatches {
   private readonly loader: DataLoader<SubmissionCall, SubmissionOutcome>;
 
+  /**
+   * `onStatement` is told each statement's size: a turn's calls can need more than one
+   * statement (a device twice, a failure run again alone).
+   */
   constructor(
     private readonly pool: Pool,
-    onBatch?: (size: number) => void,
+    private readonly onStatement?: (size: number) => void,
   ) {
-    this.loader = batchPerTurn((calls) => this.run(calls), onBatch);
+    this.loader = batchPerTurn((calls) => this.run(calls));
   }
 
   load(call: SubmissionCall): Promise<SubmissionOutcome> {
@@ -83,6 +87,7 @@ export class SubmissionBatches {
   }
 
   private async statement(calls: SubmissionCall[]): Promise<SubmissionOutcome[]> {
+    this.onStatement?.(calls.length);
     const rows = await query<SubmitRequestRow>(this.pool, SUBMIT_REQUESTS, [
       calls.map((c) => c.query.deviceId),
       calls.map((c) => c.query.idempotencyKey ?? null),
