@@ -23,6 +23,9 @@ export function testEnv(overrides: TestEnv = {}): TestEnv {
     FLEETCERT_DATABASE_POOL_SIZE: '10',
     // Pebble has no rate limits; suites that test them set their own.
     FLEETCERT_RATE_LIMITS: 'none',
+    // Overload shedding off: on a busy CI machine a test's concurrent requests can all take
+    // longer than the target and shed the next test's. test/api/overload-shedding turns it on.
+    FLEETCERT_HTTP_SHED_QUEUE_DELAY_MS: '0',
     ...overrides,
   };
 }

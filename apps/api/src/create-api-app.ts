@@ -12,6 +12,7 @@ import { setUpOpenApi } from './openapi';
 import { redactTokenInUrl } from './auth/header-bearer.strategy';
 import { CHANGE_FEED } from './read-cache/read-caches';
 import { syncWritesBeforeAnswering } from './read-cache/write-sync.hook';
+import { shedDeviceRequestsWhenOverloaded } from './overload/shed-device-requests';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -54,6 +55,11 @@ export async function createApiApp(config: AppConfig, logger: Logger): Promise<N
   const accessLog = logger.child({}, { redact: [] });
   // Hooks in callback style: an async hook costs a promise and a microtask on every request.
   const fastify = app.getHttpAdapter().getInstance();
+  shedDeviceRequestsWhenOverloaded(fastify, {
+    queueDelayTargetMs: config.http.shedQueueDelayMs,
+    metrics,
+    logger,
+  });
   fastify.addHook('onSend', (request, reply, payload, done) => {
     void reply.header('X-Request-Id', request.id);
     done(null, payload);

@@ -6,7 +6,15 @@ export interface AppConfig {
   env: 'development' | 'production' | 'test';
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** `processes`: API processes sharing the port through `node:cluster` (1: no cluster). */
-  http: { host: string; port: number; processes: number; bodyLimit: number; trustProxy: boolean };
+  http: {
+    host: string;
+    port: number;
+    processes: number;
+    bodyLimit: number;
+    trustProxy: boolean;
+    /** Device requests are shed with 503 while even the fastest takes longer (ms); 0 = never. */
+    shedQueueDelayMs: number;
+  };
   database: { url: string; poolSize: number; poolWaitMs: number };
   /** The API's read caches of device rows (`readCache.entries` 0: off). */
   readCache: { entries: number; maxBytes: number; ttlMs: number };

@@ -59,6 +59,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       processes: v.apiProcesses!,
       bodyLimit: v.httpBodyLimit!,
       trustProxy: v.trustProxy!,
+      shedQueueDelayMs: v.httpShedQueueDelayMs!,
     },
     database: { url: v.databaseUrl!, poolSize: v.databasePoolSize!, poolWaitMs: v.databasePoolWaitMs! },
     readCache: {

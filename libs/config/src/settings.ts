@@ -68,6 +68,12 @@ export const SETTINGS = {
     doc: 'Trust `X-Forwarded-For` from a reverse proxy in front of the API.',
     parse: p.bool(),
   }),
+  httpShedQueueDelayMs: setting({
+    env: 'FLEETCERT_HTTP_SHED_QUEUE_DELAY_MS',
+    default: '100',
+    doc: 'While even the fastest device request of each 100 ms takes longer than this, device requests get 503 with a random `Retry-After` instead of queueing (see Overload). `0` turns it off.',
+    parse: p.int({ min: 0, max: 60000 }),
+  }),
   databaseUrl: setting({
     env: 'DATABASE_URL',
     default: 'postgresql://postgres@127.0.0.1:5432/fleetcert',

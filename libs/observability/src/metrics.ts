@@ -19,6 +19,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly httpRequestsShed = new Counter({
+    name: 'fleetcert_http_requests_shed_total',
+    help: 'Device requests answered 503 without being served because the API process was overloaded (its event loop lagged).',
+    registers: [this.registry],
+  });
+
   readonly readCacheLookups = new Counter({
     name: 'fleetcert_read_cache_lookups_total',
     help: "Lookups in the API's read caches, by cache (device_auth, device_request) and outcome (hit, miss).",

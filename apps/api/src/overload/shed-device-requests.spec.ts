@@ -1,0 +1,167 @@
+import Fastify, { FastifyInstance } from 'fastify';
+import { createLogger, Metrics } from '@fleetcert/observability';
+import {
+  isSheddableRoute,
+  SHED_INTERVAL_MS,
+  SHED_MIN_SERVED,
+  SHED_RETRY_AFTER_SECONDS,
+  shedDeviceRequestsWhenOverloaded,
+} from './shed-device-requests';
+
+/**
+ * The hooks on a real Fastify instance, with a clock the test moves. Requests of
+ * {@link served} run together and the test finishes each at the clock time it chose, so a
+ * standing queue or a burst is made exactly, without load.
+ */
+describe(shedDeviceRequestsWhenOverloaded.name, () => {
+  let t: number;
+  let handled: string[];
+  let metrics: Metrics;
+  let warnings: unknown[];
+  let app: FastifyInstance;
+  /** Handlers of {@link served} requests wait here until the test finishes them. */
+  let waiting: Array<() => void>;
+
+  async function build(queueDelayTargetMs: number, random = () => 0.5): Promise<FastifyInstance> {
+    const server = Fastify();
+    const logger = createLogger({ name: 'shed-test', level: 'silent' });
+    logger.warn = ((obj: unknown) => void warnings.push(obj)) as typeof logger.warn;
+    shedDeviceRequestsWhenOverloaded(server, { queueDelayTargetMs, metrics, logger, random, now: () => t });
+    const handler = (name: string) => async (request: { headers: Record<string, unknown> }) => {
+      handled.push(name);
+      if (request.headers['x-held'] === 'yes') await new Promise<void>((resolve) => waiting.push(resolve));
+      return { ok: true };
+    };
+    server.get('/v1/device', handler('device'));
+    server.post('/v1/certificates', handler('submit'));
+    server.get('/v1/admin/fleet/status', handler('admin'));
+    server.get('/health', handler('health'));
+    server.get('/.well-known/acme-challenge/:token', handler('challenge'));
+    await server.ready();
+    return server;
+  }
+
+  /**
+   * Serves requests to `url` that all start now and take `durationsMs` each, then moves the
+   * clock to the end of the interval they finished in, so the next request sees its verdict.
+   */
+  async function served(durationsMs: number[], url = '/v1/device'): Promise<void> {
+    const start = t;
+    waiting = [];
+    const responses = durationsMs.map(() => app.inject({ url, headers: { 'x-held': 'yes' } }));
+    while (waiting.length < durationsMs.length) await new Promise((resolve) => setImmediate(resolve));
+    const finish = [...waiting];
+    const order = durationsMs.map((ms, i) => ({ ms, i })).sort((a, b) => a.ms - b.ms);
+    for (const { ms, i } of order) {
+      t = start + ms;
+      finish[i]();
+      expect((await responses[i]).statusCode).toBe(200);
+    }
+    t = (Math.floor(t / SHED_INTERVAL_MS) + 1) * SHED_INTERVAL_MS;
+  }
+
+  const slow = (n: number, ms: number) => Array<number>(n).fill(ms);
+
+  beforeEach(async () => {
+    t = 10_000;
+    handled = [];
+    warnings = [];
+    metrics = new Metrics('api');
+    app = await build(100);
+  });
+  afterEach(() => app.close());
+
+  it('should answer device requests 503 in the error shape, with a Retry-After, without running them', async () => {
+    await served(slow(SHED_MIN_SERVED, 150));
+    handled = [];
+    const res = await app.inject({ method: 'POST', url: '/v1/certificates', payload: { csr: 'x' } });
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(res.json()).toEqual({
+      statusCode: 503,
+      error: 'Service Unavailable',
+      message: expect.stringMatching(/^The server is overloaded; nothing was changed\. Try again in \d s\.$/),
+      requestId: expect.any(String),
+    });
+    const retryAfter = Number(res.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThanOrEqual(SHED_RETRY_AFTER_SECONDS.min);
+    expect(retryAfter).toBeLessThanOrEqual(SHED_RETRY_AFTER_SECONDS.max);
+    expect(handled).toEqual([]);
+    expect(
+      (await metrics.registry.getSingleMetric('fleetcert_http_requests_shed_total')!.get()).values[0].value,
+    ).toBe(1);
+    expect(warnings).toEqual([
+      expect.objectContaining({ fastestRequestMs: 150, queueDelayTargetMs: 100, shed: 1 }),
+    ]);
+  });
+
+  it('should keep serving operators, health and the CA while shedding device requests', async () => {
+    await served(slow(SHED_MIN_SERVED, 150));
+    handled = [];
+    expect((await app.inject({ url: '/v1/device' })).statusCode).toBe(503);
+    for (const url of ['/v1/admin/fleet/status', '/health', '/.well-known/acme-challenge/abc']) {
+      expect((await app.inject({ url })).statusCode).toBe(200);
+    }
+    expect(handled).toEqual(['admin', 'health', 'challenge']);
+  });
+
+  it('should spread Retry-After over its range', async () => {
+    const seen = new Set<string>();
+    for (const r of [0, 0.999]) {
+      await app.close();
+      app = await build(100, () => r);
+      await served(slow(SHED_MIN_SERVED, 150));
+      seen.add(String((await app.inject({ url: '/v1/device' })).headers['retry-after']));
+    }
+    expect(seen).toEqual(
+      new Set([String(SHED_RETRY_AFTER_SECONDS.min), String(SHED_RETRY_AFTER_SECONDS.max)]),
+    );
+  });
+
+  it('should serve again once an interval has drained the queue', async () => {
+    await served(slow(SHED_MIN_SERVED, 150));
+    expect((await app.inject({ url: '/v1/device' })).statusCode).toBe(503);
+    t += SHED_INTERVAL_MS; // an interval in which everything was shed: nothing served
+    expect((await app.inject({ url: '/v1/device' })).statusCode).toBe(200);
+  });
+
+  it('should not shed after a burst, or when too few requests were slow to show a queue', async () => {
+    // Finishing in one interval, one of them within the target: some requests waited, no queue stood.
+    await served([...slow(20, 190), 100]);
+    expect((await app.inject({ url: '/v1/device' })).statusCode).toBe(200);
+
+    t += SHED_INTERVAL_MS;
+    await served(slow(SHED_MIN_SERVED - 1, 5_000));
+    expect((await app.inject({ url: '/v1/device' })).statusCode).toBe(200);
+  });
+
+  it('should not count slow operator requests as a device queue', async () => {
+    await served(slow(20, 500), '/v1/admin/fleet/status');
+    expect((await app.inject({ url: '/v1/device' })).statusCode).toBe(200);
+  });
+
+  it('should never shed when turned off (0)', async () => {
+    await app.close();
+    app = await build(0);
+    await served(slow(50, 10_000));
+    expect((await app.inject({ url: '/v1/device' })).statusCode).toBe(200);
+  });
+});
+
+describe(isSheddableRoute.name, () => {
+  it.each([
+    ['/v1/certificates', true],
+    ['/v1/certificates/:id', true],
+    ['/v1/device', true],
+    ['/v1/device/challenges', true],
+    ['/v1/admin/devices', false],
+    ['/v1/admin', false],
+    ['/health', false],
+    ['/metrics', false],
+    ['/.well-known/acme-challenge/:token', false],
+    ['/', false],
+    [undefined, false],
+  ])('%s → %s', (route, expected) => {
+    expect(isSheddableRoute(route)).toBe(expected);
+  });
+});

@@ -1,0 +1,105 @@
+import { PRISMA, PrismaClient } from '@fleetcert/db';
+import { generateKeys, makeCsr } from '../../libs/pki/src/testing/pki-fixtures';
+import { SHED_RETRY_AFTER_SECONDS } from '../../apps/api/src/overload/shed-device-requests';
+import { startTestApi, TestApi, TestResponse } from '../support/api';
+import { testConfig } from '../support/config';
+import { metricValue } from '../support/prometheus';
+import { waitFor } from '../support/wait-for';
+
+const ZONE = 'overload.fleet.test';
+const WAVE = 12;
+const MAX_WAVES = 8;
+
+interface Submitter {
+  id: string;
+  token: string;
+  csr: string;
+}
+
+/**
+ * Overload shedding in the real application. A queue-delay target of 1 ms makes every wave
+ * of concurrent submissions look like a standing queue (each takes a database commit and a
+ * Redis round trip), so the waves after it are shed: what an overloaded API does, made
+ * without having to overload this machine.
+ */
+describe('overload shedding (FLEETCERT_HTTP_SHED_QUEUE_DELAY_MS)', () => {
+  let api: TestApi;
+  let prisma: PrismaClient;
+  let admin: string;
+
+  beforeAll(async () => {
+    api = await startTestApi(
+      testConfig({
+        FLEETCERT_FLEET_NAME: 'overload',
+        FLEETCERT_FLEET_ZONE: ZONE,
+        FLEETCERT_HTTP_SHED_QUEUE_DELAY_MS: '1',
+      }),
+    );
+    prisma = api.app.get(PRISMA);
+    admin = await api.operatorKey();
+  });
+  afterAll(() => api.close());
+
+  async function submitters(n: number): Promise<Submitter[]> {
+    const keys = await generateKeys({ ec: 'P-256' });
+    const out: Submitter[] = [];
+    for (let i = 0; i < n; i++) {
+      const device = (await api.request('POST', '/v1/admin/devices', { token: admin, body: {} })).body;
+      out.push({ id: device.id, token: device.token, csr: await makeCsr({ keys, dns: [device.hostname] }) });
+    }
+    return out;
+  }
+
+  const submit = (s: Submitter) =>
+    api.request('POST', '/v1/certificates', { token: s.token, body: { csr: s.csr } });
+
+  it('should answer device requests 503 with Retry-After and change nothing, keep serving operators, and let the devices in again', async () => {
+    const devices = await submitters(WAVE * MAX_WAVES);
+    const shed: Array<{ device: Submitter; res: TestResponse }> = [];
+    const others: TestResponse[] = [];
+    // Waves back to back until one is shed: the wave before it is the "queue".
+    for (let wave = 0; wave < MAX_WAVES && shed.length === 0; wave++) {
+      const batch = devices.slice(wave * WAVE, (wave + 1) * WAVE);
+      const [answers, operator, health] = await Promise.all([
+        Promise.all(batch.map(submit)),
+        api.request('GET', '/v1/admin/devices', { token: admin }),
+        api.request('GET', '/health'),
+      ]);
+      others.push(operator, health);
+      answers.forEach((res, i) => {
+        if (res.status === 503) shed.push({ device: batch[i], res });
+        else expect(res.status).toBe(202);
+      });
+    }
+    expect(shed.length).toBeGreaterThan(0);
+    // Operators and health checks are never shed.
+    expect(others.map((r) => r.status)).toEqual(others.map(() => 200));
+
+    for (const { device, res } of shed) {
+      expect(res.body).toEqual({
+        statusCode: 503,
+        error: 'Service Unavailable',
+        message: expect.stringContaining('overloaded; nothing was changed'),
+        requestId: res.headers.get('x-request-id'),
+      });
+      const retryAfter = Number(res.headers.get('retry-after'));
+      expect(retryAfter).toBeGreaterThanOrEqual(SHED_RETRY_AFTER_SECONDS.min);
+      expect(retryAfter).toBeLessThanOrEqual(SHED_RETRY_AFTER_SECONDS.max);
+      expect(await prisma.certificateRequest.count({ where: { deviceId: device.id } })).toBe(0);
+    }
+    const metrics = (await api.request('GET', '/metrics')).body as string;
+    expect(metricValue(metrics, 'fleetcert_http_requests_shed_total', {})).toBe(shed.length);
+
+    // Retrying one at a time, as devices honouring Retry-After come back, they are served
+    // once the interval that saw the queue has passed (fewer than 8 requests show none).
+    for (const { device } of shed) {
+      const again = await waitFor(
+        () => submit(device),
+        (res) => res.status !== 503,
+        { timeoutMs: 5_000, intervalMs: 20, what: 'the shed device to be served' },
+      );
+      expect(again.status).toBe(202);
+      expect(await prisma.certificateRequest.count({ where: { deviceId: device.id } })).toBe(1);
+    }
+  });
+});
