@@ -3,6 +3,7 @@ import { generateKeys, makeCsr } from '../../libs/pki/src/testing/pki-fixtures';
 import { SHED_RETRY_AFTER_SECONDS } from '../../apps/api/src/overload/shed-device-requests';
 import { startTestApi, TestApi, TestResponse } from '../support/api';
 import { testConfig } from '../support/config';
+import { isolatedDatabase } from '../support/isolated-database';
 import { metricValue } from '../support/prometheus';
 import { waitFor } from '../support/wait-for';
 
@@ -26,10 +27,14 @@ describe('overload shedding (FLEETCERT_HTTP_SHED_QUEUE_DELAY_MS)', () => {
   let api: TestApi;
   let prisma: PrismaClient;
   let admin: string;
+  // A database of its own: its hundred submissions would change other files' counts.
+  let database: Awaited<ReturnType<typeof isolatedDatabase>>;
 
   beforeAll(async () => {
+    database = await isolatedDatabase('overload');
     api = await startTestApi(
       testConfig({
+        DATABASE_URL: database.url,
         FLEETCERT_FLEET_NAME: 'overload',
         FLEETCERT_FLEET_ZONE: ZONE,
         FLEETCERT_HTTP_SHED_QUEUE_DELAY_MS: '1',
@@ -38,7 +43,10 @@ describe('overload shedding (FLEETCERT_HTTP_SHED_QUEUE_DELAY_MS)', () => {
     prisma = api.app.get(PRISMA);
     admin = await api.operatorKey();
   });
-  afterAll(() => api.close());
+  afterAll(async () => {
+    await api?.close();
+    await database?.drop();
+  });
 
   async function submitters(n: number): Promise<Submitter[]> {
     const keys = await generateKeys({ ec: 'P-256' });
