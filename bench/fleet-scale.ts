@@ -25,6 +25,7 @@ import { Metrics } from '@fleetcert/observability';
 import { LETS_ENCRYPT, newOrderTransactions } from '@fleetcert/ratelimit';
 import { createRedisConnection, ISSUANCE_QUEUE, issueJobOptions } from '@fleetcert/queue';
 import { FleetStatusService } from '../apps/api/src/admin/fleet-status/fleet-status.service';
+import { CaDirectoryView } from '../apps/api/src/ca-directory/ca-directory-view';
 import { CapacityForecastService } from '../apps/api/src/admin/rate-limits/capacity-forecast.service';
 import { RateLimitsService } from '../apps/api/src/admin/rate-limits/rate-limits.service';
 import { IssuanceEnqueuer, RenewalService } from '../apps/worker/src/renewal/renewal.service';
@@ -91,7 +92,8 @@ async function main(): Promise<void> {
     const accounts = new AcmeAccountRepository(prisma);
     // Fresh services for every run: they share one computation a second between callers,
     // and the benchmark measures the computation.
-    const capacity = () => new CapacityForecastService(buckets, statusRepo, acme, config);
+    const capacity = () =>
+      new CapacityForecastService(buckets, statusRepo, new CaDirectoryView(acme), config);
     const fleetStatus = () => new FleetStatusService(statusRepo, capacity());
     const rateLimits = () => new RateLimitsService(buckets, accounts, capacity());
     const enqueuer: IssuanceEnqueuer = {

@@ -2,13 +2,11 @@ import {
   HttpException,
   Inject,
   Injectable,
-  Logger,
   NotFoundException,
   ServiceUnavailableException,
   UnprocessableEntityException,
 } from '@nestjs/common';
-import { AcmeCa, chooseProfile, ProfileUnavailableError } from '@fleetcert/acme';
-import { ACME_CA } from '@fleetcert/adapters';
+import { chooseProfile, ProfileUnavailableError } from '@fleetcert/acme';
 import { APP_CONFIG, AppConfig } from '@fleetcert/config';
 import {
   ariCertIdOf,
@@ -34,6 +32,7 @@ import {
 import { Metrics } from '@fleetcert/observability';
 import { IssuanceQueue } from '../queue/issuance-queue';
 import { DEVICE_REQUEST_CACHE, type DeviceRequestCache } from '../read-cache/read-caches';
+import { CaDirectoryView } from '../ca-directory/ca-directory-view';
 import { AccountKeyFingerprintService } from './account-key-fingerprint.service';
 import { certificateRequestJson, toCertificateRequestView } from './certificate-request.view';
 import type { CertificateRequestView, SubmitCsrDto } from './certificates.dto';
@@ -60,13 +59,11 @@ type SubmissionDecision = { existingId: string } | { create: SubmittedRequest };
 
 @Injectable()
 export class CertificatesService {
-  private readonly logger = new Logger(CertificatesService.name);
-
   constructor(
     private readonly requests: CertificateRequestRepository,
     private readonly queue: IssuanceQueue,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(ACME_CA) private readonly ca: AcmeCa,
+    private readonly caDirectory: CaDirectoryView,
     private readonly metrics: Metrics,
     private readonly accountKey: AccountKeyFingerprintService,
     @Inject(DEVICE_REQUEST_CACHE) private readonly requestCache: DeviceRequestCache,
@@ -248,26 +245,23 @@ export class CertificatesService {
 
   /**
    * The profile to order with, validated against the profiles the CA advertises. When the
-   * CA's directory cannot be read right now the request is still accepted and the worker,
-   * which must read it anyway, applies the same rule.
+   * CA's directory is not known right now (CaDirectoryView never waits on the CA) the
+   * request is still accepted and the worker, which must read it anyway, applies the same rule.
    */
   private async resolveProfile(
     requested: string | undefined,
     fleet: Fleet,
     hasIp: boolean,
   ): Promise<string | undefined> {
-    let advertised: Record<string, string> | undefined;
+    const directory = await this.caDirectory.current();
+    if (!directory) return requested;
     try {
-      advertised = (await this.ca.directory()).meta.profiles;
-    } catch (err) {
-      this.logger.warn(
-        { err: (err as Error).message },
-        'CA directory unreachable; the worker will check the profile',
-      );
-      return requested;
-    }
-    try {
-      return chooseProfile({ advertised, requested, fleetDefault: fleet.defaultProfile ?? undefined, hasIp });
+      return chooseProfile({
+        advertised: directory.meta.profiles,
+        requested,
+        fleetDefault: fleet.defaultProfile ?? undefined,
+        hasIp,
+      });
     } catch (err) {
       if (err instanceof ProfileUnavailableError) throw new UnprocessableEntityException(err.message);
       throw err;

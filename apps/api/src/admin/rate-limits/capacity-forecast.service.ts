@@ -1,6 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { AcmeCa } from '@fleetcert/acme';
-import { ACME_CA } from '@fleetcert/adapters';
 import { APP_CONFIG, AppConfig } from '@fleetcert/config';
 import { FleetStatusRepository, RateLimitRepository } from '@fleetcert/db';
 import {
@@ -12,6 +10,7 @@ import {
   registeredDomainKey,
   resolveRateLimits,
 } from '@fleetcert/ratelimit';
+import { CaDirectoryView } from '../../ca-directory/ca-directory-view';
 import { ShortLivedCache } from '../../common/short-lived-cache';
 
 const DAY_MS = 86_400_000;
@@ -39,7 +38,7 @@ export class CapacityForecastService {
   constructor(
     private readonly buckets: RateLimitRepository,
     private readonly status: FleetStatusRepository,
-    @Inject(ACME_CA) private readonly ca: AcmeCa,
+    private readonly caDirectory: CaDirectoryView,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.scope = config.acme.directoryUrl;
@@ -60,10 +59,7 @@ export class CapacityForecastService {
     const [tats, ariRenewals, [due24h, due7d]] = await Promise.all([
       this.buckets.tats(this.scope, [orders, domain]),
       // Without the directory, assume no ARI: the forecast errs low.
-      this.ca.directory().then(
-        (d) => d.renewalInfo !== undefined,
-        () => false,
-      ),
+      this.caDirectory.current().then((d) => d?.renewalInfo !== undefined),
       this.status.renewalsDue([new Date(now + DAY_MS), new Date(now + 7 * DAY_MS)], zone),
     ]);
     const input = {
