@@ -64,6 +64,8 @@ export interface LoadResult {
     unpaired: number;
     /** From each request's send to its answer: what a closed-loop tool would report. */
     fromSend: Latency;
+    /** The 2xx answers alone, from when each was due (a request turned away is not served). */
+    ok: Latency;
   };
 }
 
@@ -104,6 +106,7 @@ interface WrkResult {
     dueByEnd: number;
     latencyUs: { p50: number; p90: number; p99: number; max: number };
     fromSendUs: { p50: number; p90: number; p99: number; max: number };
+    okLatencyUs: { p50: number; p90: number; p99: number; max: number };
   };
 }
 
@@ -221,6 +224,7 @@ function toLoadResult(w: WrkResult): LoadResult {
         dueByEnd: w.paced.dueByEnd,
         unpaired: w.paced.unpaired,
         fromSend: latency(w.paced.fromSendUs),
+        ok: latency(w.paced.okLatencyUs),
       },
     }),
   };

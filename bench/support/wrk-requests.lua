@@ -82,6 +82,8 @@ sent, answered, first_at, last_at = 0, 0, nil, nil
 -- answers that could not be paired with a slot (no echoed X-Request-Id); slots due by the
 -- last answer.
 paced_latencies, sent_latencies, unpaired, due_by_end = {}, {}, 0, 0
+-- The same from-due latencies of the 2xx answers alone (a 503 turned away fast is not served).
+ok_latencies = {}
 
 function init(args)
   -- Line-buffered stdout (one C stream for the whole process): the caller sees the markers
@@ -166,6 +168,9 @@ function init(args)
       local from = slot and counts_from[slot]
       if from then
         paced_latencies[#paced_latencies + 1] = math.floor((t - from) * 1e6 + 0.5)
+        if status >= 200 and status < 300 then
+          ok_latencies[#ok_latencies + 1] = paced_latencies[#paced_latencies]
+        end
         sent_latencies[#sent_latencies + 1] = math.floor((t - sent_at[slot]) * 1e6 + 0.5)
         counts_from[slot], sent_at[slot] = nil, nil
       else
@@ -186,7 +191,7 @@ end
 
 function done(summary, latency)
   local first, last, sent_total = math.huge, -math.huge, 0
-  local paced, from_send, unpaired_total, due_total = {}, {}, 0, 0
+  local paced, from_send, ok, unpaired_total, due_total = {}, {}, {}, 0, 0
   for _, thread in ipairs(threads) do
     first = math.min(first, thread:get("first_at") or math.huge)
     last = math.max(last, thread:get("last_at") or -math.huge)
@@ -197,11 +202,15 @@ function done(summary, latency)
     for _, us in ipairs(thread:get("sent_latencies")) do
       from_send[#from_send + 1] = us
     end
+    for _, us in ipairs(thread:get("ok_latencies")) do
+      ok[#ok + 1] = us
+    end
     unpaired_total = unpaired_total + thread:get("unpaired")
     due_total = due_total + thread:get("due_by_end")
   end
   table.sort(paced)
   table.sort(from_send)
+  table.sort(ok)
   local function percentile(sorted, p)
     if #sorted == 0 then
       return 0
@@ -228,7 +237,8 @@ function done(summary, latency)
       .. '"cpuSeconds":{"user":%.6f,"system":%.6f},'
       .. '"paced":{"rate":%.3f,"answers":%d,"unpaired":%d,"dueByEnd":%d,'
       .. '"latencyUs":{"p50":%d,"p90":%d,"p99":%d,"max":%d},'
-      .. '"fromSendUs":{"p50":%d,"p90":%d,"p99":%d,"max":%d}}}\n',
+      .. '"fromSendUs":{"p50":%d,"p90":%d,"p99":%d,"max":%d},'
+      .. '"okLatencyUs":{"p50":%d,"p90":%d,"p99":%d,"max":%d}}}\n',
     run_mode, #threads, summary.requests, sent_total, duration,
     latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max,
     e.connect, e.read, e.write, e.status, e.timeout,
@@ -236,6 +246,7 @@ function done(summary, latency)
     thread_rate * #threads, #paced, unpaired_total, due_total,
     percentile(paced, 50), percentile(paced, 90), percentile(paced, 99), paced[#paced] or 0,
     percentile(from_send, 50), percentile(from_send, 90), percentile(from_send, 99),
-    from_send[#from_send] or 0
+    from_send[#from_send] or 0,
+    percentile(ok, 50), percentile(ok, 90), percentile(ok, 99), ok[#ok] or 0
   ))
 end

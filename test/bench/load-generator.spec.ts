@@ -180,6 +180,32 @@ describe('bench load generator (wrk)', () => {
       expect(result.duration).toBeLessThan(3);
     });
 
+    it('times the 2xx answers alone apart from the rest', async () => {
+      const refused = Array.from({ length: 20 }, (_, i) => ({
+        method: 'GET' as const,
+        path: `/missing/${i}`,
+      }));
+      const result = await sendEachOnce({
+        url,
+        connections: 4,
+        timeoutSeconds: 10,
+        ratePerSecond: 200,
+        requests: refused,
+      });
+      expect(result.non2xx).toBe(20);
+      expect(result.latency.max).toBeGreaterThan(0);
+      expect(result.paced!.ok).toEqual({ p50: 0, p90: 0, p99: 0, max: 0 });
+
+      const served = await sendEachOnce({
+        url,
+        connections: 4,
+        timeoutSeconds: 10,
+        ratePerSecond: 200,
+        requests: gets(20),
+      });
+      expect(served.paced!.ok).toEqual(served.latency);
+    });
+
     it('counts an answer without its echoed request id as unpaired, not as a latency', async () => {
       const requests: HttpRequest[] = [
         ...gets(15),

@@ -70,7 +70,7 @@ export const SETTINGS = {
   }),
   httpShedQueueDelayMs: setting({
     env: 'FLEETCERT_HTTP_SHED_QUEUE_DELAY_MS',
-    default: '100',
+    default: '1000',
     doc: 'While even the fastest device request of each 100 ms takes longer than this, device requests get 503 with a random `Retry-After` instead of queueing (see Overload). `0` turns it off.',
     parse: p.int({ min: 0, max: 60000 }),
   }),

@@ -62,6 +62,30 @@ describe(shedDeviceRequestsWhenOverloaded.name, () => {
 
   const slow = (n: number, ms: number) => Array<number>(n).fill(ms);
 
+  /** Starts `n` device requests that stay in flight until `release` finishes them (on the spot). */
+  async function hold(n: number): Promise<{ release(): Promise<void> }> {
+    waiting = [];
+    const responses = Array.from({ length: n }, () =>
+      app.inject({ url: '/v1/device', headers: { 'x-held': 'yes' } }),
+    );
+    while (waiting.length < n) await new Promise((resolve) => setImmediate(resolve));
+    const finish = [...waiting];
+    return {
+      release: async () => {
+        finish.forEach((f) => f());
+        for (const res of responses) expect((await res).statusCode).toBe(200);
+      },
+    };
+  }
+
+  /** An overloaded process: a slow interval that served `n`, and `n` requests in flight. */
+  async function overloaded(n = SHED_MIN_SERVED): Promise<{ release(): Promise<void> }> {
+    await served(slow(n, 150));
+    const held = await hold(n);
+    handled = [];
+    return held;
+  }
+
   beforeEach(async () => {
     t = 10_000;
     handled = [];
@@ -72,8 +96,7 @@ describe(shedDeviceRequestsWhenOverloaded.name, () => {
   afterEach(() => app.close());
 
   it('should answer device requests 503 in the error shape, with a Retry-After, without running them', async () => {
-    await served(slow(SHED_MIN_SERVED, 150));
-    handled = [];
+    const held = await overloaded();
     const res = await app.inject({ method: 'POST', url: '/v1/certificates', payload: { csr: 'x' } });
     expect(res.statusCode).toBe(503);
     expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
@@ -91,18 +114,49 @@ describe(shedDeviceRequestsWhenOverloaded.name, () => {
       (await metrics.registry.getSingleMetric('fleetcert_http_requests_shed_total')!.get()).values[0].value,
     ).toBe(1);
     expect(warnings).toEqual([
-      expect.objectContaining({ fastestRequestMs: 150, queueDelayTargetMs: 100, shed: 1 }),
+      expect.objectContaining({
+        fastestRequestMs: 150,
+        queueDelayTargetMs: 100,
+        inFlight: SHED_MIN_SERVED,
+        shed: 1,
+      }),
     ]);
+    await held.release();
+  });
+
+  it('should take as many requests at a time as the last interval served, and turn away the rest', async () => {
+    await served(slow(12, 150));
+    const eleven = await hold(11);
+    handled = [];
+    // The twelfth is taken (11 in flight < 12 served), the thirteenth is not.
+    const twelfth = app.inject({ url: '/v1/device', headers: { 'x-held': 'yes' } });
+    while (handled.length < 1) await new Promise((resolve) => setImmediate(resolve));
+    expect((await app.inject({ url: '/v1/device' })).statusCode).toBe(503);
+    expect(handled).toEqual(['device']);
+    waiting.forEach((finish) => finish());
+    expect((await twelfth).statusCode).toBe(200);
+    await eleven.release();
+    // Finished, they are no longer in flight: room for more.
+    expect((await app.inject({ url: '/v1/device' })).statusCode).toBe(200);
+  });
+
+  it('should take what it finishes within a longer target: twice the interval, twice as many', async () => {
+    await app.close();
+    app = await build(2 * SHED_INTERVAL_MS);
+    await served(slow(10, 3 * SHED_INTERVAL_MS)); // 10 served, each over the 200 ms target
+    const twenty = await hold(20); // all taken: hold waits for each to reach its handler
+    expect((await app.inject({ url: '/v1/device' })).statusCode).toBe(503);
+    await twenty.release();
   });
 
   it('should keep serving operators, health and the CA while shedding device requests', async () => {
-    await served(slow(SHED_MIN_SERVED, 150));
-    handled = [];
+    const held = await overloaded();
     expect((await app.inject({ url: '/v1/device' })).statusCode).toBe(503);
     for (const url of ['/v1/admin/fleet/status', '/health', '/.well-known/acme-challenge/abc']) {
       expect((await app.inject({ url })).statusCode).toBe(200);
     }
     expect(handled).toEqual(['admin', 'health', 'challenge']);
+    await held.release();
   });
 
   it('should spread Retry-After over its range', async () => {
@@ -110,8 +164,9 @@ describe(shedDeviceRequestsWhenOverloaded.name, () => {
     for (const r of [0, 0.999]) {
       await app.close();
       app = await build(100, () => r);
-      await served(slow(SHED_MIN_SERVED, 150));
+      const held = await overloaded();
       seen.add(String((await app.inject({ url: '/v1/device' })).headers['retry-after']));
+      await held.release();
     }
     expect(seen).toEqual(
       new Set([String(SHED_RETRY_AFTER_SECONDS.min), String(SHED_RETRY_AFTER_SECONDS.max)]),
@@ -119,9 +174,10 @@ describe(shedDeviceRequestsWhenOverloaded.name, () => {
   });
 
   it('should serve again once an interval has drained the queue', async () => {
-    await served(slow(SHED_MIN_SERVED, 150));
+    const held = await overloaded();
     expect((await app.inject({ url: '/v1/device' })).statusCode).toBe(503);
-    t += SHED_INTERVAL_MS; // an interval in which everything was shed: nothing served
+    await held.release(); // finished at once: within the target
+    t += SHED_INTERVAL_MS;
     expect((await app.inject({ url: '/v1/device' })).statusCode).toBe(200);
   });
 

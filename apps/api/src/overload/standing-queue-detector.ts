@@ -12,8 +12,9 @@ export class StandingQueueDetector {
   private fastestMs = Infinity;
   private served = 0;
   private overloaded = false;
-  /** The fastest time of the last finished interval; Infinity when it served nothing. */
+  /** The fastest time of the last finished interval; Infinity when it served too few. */
   private lastFastestMs = Infinity;
+  private lastServed = 0;
 
   constructor(
     private readonly targetMs: number,
@@ -44,6 +45,12 @@ export class StandingQueueDetector {
     return this.lastFastestMs;
   }
 
+  /** How many requests the last finished interval served: the rate the process keeps up. */
+  get servedInLastInterval(): number {
+    this.roll();
+    return this.lastServed;
+  }
+
   /** Closes the intervals that have ended; one that served too few counts as drained. */
   private roll(): void {
     const now = this.now();
@@ -53,6 +60,7 @@ export class StandingQueueDetector {
     const lastHadRequests = ended === 1 && this.served >= this.minServed;
     this.overloaded = lastHadRequests && this.fastestMs > this.targetMs;
     this.lastFastestMs = lastHadRequests ? this.fastestMs : Infinity;
+    this.lastServed = ended === 1 ? this.served : 0;
     this.intervalStart += ended * this.intervalMs;
     this.fastestMs = Infinity;
     this.served = 0;
