@@ -53,9 +53,11 @@ type TimedRequest = FastifyRequest & { [STARTED_AT]?: number };
  * many at a time as it can finish within the target, judging by the last interval, and
  * answers the others at once with 503 and a randomised `Retry-After`, before
  * authentication or any database work: nothing is changed for them, the requests taken
- * stay fast, and the process stays busy with them. (Turning every request away while
- * overloaded cost ~20% of the requests served under the API benchmark: each time the queue
- * drained, the process waited idle for the next interval.)
+ * stay fast, and the process stays busy with them rather than idle once the queue drained.
+ * Turning requests away still costs their HTTP exchange (about a quarter of a submission's
+ * CPU): under the API benchmark at twice the capacity with a 100 ms target, ~20% fewer
+ * submissions were served, whether all or only the excess were turned away; hence the
+ * default target of 1 s (README, Overload).
  *
  * The event loop's lag would not show the queue: a submission waits mostly on its batched
  * database round trips, not for the loop, and under the API benchmark at twice the capacity
