@@ -70,8 +70,9 @@ describe(CaDirectoryView.name, () => {
   it('should not ask an unreachable CA again before retryAfterFailureMs, answering at once meanwhile', async () => {
     const ca = fakeCa();
     const v = view(ca);
-    v.prefetch();
+    const first = v.current();
     await ca.fail();
+    expect(await first).toBeUndefined();
     for (let i = 0; i < 50; i++) expect(await v.current()).toBeUndefined();
     expect(ca.reads).toBe(1);
     t += TIMING.retryAfterFailureMs;
@@ -84,8 +85,9 @@ describe(CaDirectoryView.name, () => {
   it('should serve the last directory while reading it again in the background, and keep it when that fails', async () => {
     const ca = fakeCa();
     const v = view(ca);
-    v.prefetch();
+    const first = v.current();
     await ca.answer(directory({ classic: 'old' }));
+    await first;
     t += TIMING.refreshAfterMs;
     expect((await v.current())?.meta.profiles).toEqual({ classic: 'old' }); // not waiting for the read
     expect(await v.current()).toBeDefined();

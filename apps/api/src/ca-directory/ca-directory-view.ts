@@ -26,8 +26,8 @@ export const CA_DIRECTORY_VIEW_TIMING: CaDirectoryViewTiming = {
  * (~2.5 s when its name did not resolve, minutes when connections hang), and logged it.
  *
  * So the last directory read is served whatever its age, and read again in the background;
- * a failed read is not tried again for a while and is logged once; only before the very
- * first read does a caller wait, and briefly. `undefined` means "not known now": callers
+ * a failed read is not tried again for a while and is logged once; only the first caller
+ * waits for the first read, and briefly. `undefined` means "not known now": callers
  * carry on without it (the worker, which needs the directory to order, checks again).
  */
 export class CaDirectoryView {
@@ -41,11 +41,6 @@ export class CaDirectoryView {
     private readonly timing: CaDirectoryViewTiming = CA_DIRECTORY_VIEW_TIMING,
     private readonly now: () => number = Date.now,
   ) {}
-
-  /** Starts reading the directory (at boot, so that the first submission finds it). */
-  prefetch(): void {
-    this.startReading();
-  }
 
   /** The last directory read, or undefined when none could be read (yet). */
   async current(): Promise<AcmeDirectory | undefined> {
@@ -93,13 +88,13 @@ export class CaDirectoryView {
   }
 }
 
-/** The API's one view, reading the directory from boot. */
+/**
+ * The API's one view. It reads the directory when first asked, not at boot: a read of an
+ * unreachable CA retries with backoff, and would hold every API process that shuts down
+ * meanwhile (tests included) until it gave up.
+ */
 export const CA_DIRECTORY_VIEW_PROVIDER: Provider = {
   provide: CaDirectoryView,
   inject: [ACME_CA],
-  useFactory: (ca: AcmeCa) => {
-    const view = new CaDirectoryView(ca);
-    view.prefetch();
-    return view;
-  },
+  useFactory: (ca: AcmeCa) => new CaDirectoryView(ca),
 };
