@@ -21,7 +21,7 @@ export class Metrics {
 
   readonly httpRequestsShed = new Counter({
     name: 'fleetcert_http_requests_shed_total',
-    help: 'Device requests answered 503 without being served because the API process was overloaded (its event loop lagged).',
+    help: 'Device requests answered 503 without being served because the API process was overloaded (a standing queue of device requests).',
     registers: [this.registry],
   });
 

@@ -1,7 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { STATUS_CODES } from 'node:http';
-import type { ErrorBody } from './error-body';
+import { type ErrorBody, errorBody } from './error-body';
 import { isDependencyOutage } from './dependency-outage';
 
 /**
@@ -43,30 +42,24 @@ export class ApiErrorFilter implements ExceptionFilter {
       const res = exception.getResponse();
       const raw = typeof res === 'object' && res !== null ? (res as { message?: unknown }).message : res;
       const messages = Array.isArray(raw) ? raw.map(String) : [String(raw ?? exception.message)];
-      return {
-        statusCode: status,
-        error: STATUS_CODES[status] ?? 'Error',
-        message: messages.length > 1 ? `${messages.length} problems: ${messages.join('; ')}` : messages[0],
-        details: messages.length > 1 ? messages : undefined,
-      };
+      return errorBody(
+        status,
+        messages.length > 1 ? `${messages.length} problems: ${messages.join('; ')}` : messages[0],
+        { details: messages.length > 1 ? messages : undefined },
+      );
     }
     // Errors Fastify raises before a handler runs (body too large, bad JSON, bad media type).
     const fastifyStatus = (exception as { statusCode?: unknown })?.statusCode;
     if (typeof fastifyStatus === 'number' && fastifyStatus >= 400 && fastifyStatus < 500) {
-      return {
-        statusCode: fastifyStatus,
-        error: STATUS_CODES[fastifyStatus] ?? 'Error',
-        message: describeFastifyError(exception as { code?: string; message?: string }),
-      };
+      return errorBody(fastifyStatus, describeFastifyError(exception as { code?: string; message?: string }));
     }
     if (isDependencyOutage(exception)) {
-      return {
-        statusCode: HttpStatus.SERVICE_UNAVAILABLE,
-        error: STATUS_CODES[503]!,
-        message: 'A service fleetcert depends on is unavailable; nothing was changed. Try again shortly.',
-      };
+      return errorBody(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        'A service fleetcert depends on is unavailable; nothing was changed. Try again shortly.',
+      );
     }
-    return { statusCode: 500, error: STATUS_CODES[500]!, message: 'Internal error' };
+    return errorBody(500, 'Internal error');
   }
 }
 

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { STATUS_CODES } from 'node:http';
 
 /** The one error shape of the whole API. */
 export class ErrorBody {
@@ -19,4 +20,9 @@ export class ErrorBody {
 
   @ApiPropertyOptional({ description: 'The request id, also in the X-Request-Id header and in the logs.' })
   requestId?: string;
+}
+
+/** The error shape for `statusCode`, its reason phrase filled in. */
+export function errorBody(statusCode: number, message: string, extra: Partial<ErrorBody> = {}): ErrorBody {
+  return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message, ...extra };
 }

@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { STATUS_CODES } from 'node:http';
 import type { Logger, Metrics } from '@fleetcert/observability';
-import type { ErrorBody } from '../common/error-body';
+import { errorBody } from '../common/error-body';
 import { StandingQueueDetector } from './standing-queue-detector';
 
 /**
@@ -134,12 +133,13 @@ function retryAfterSeconds(random: () => number): number {
 }
 
 function sendOverloaded(request: FastifyRequest, reply: FastifyReply, retryAfter: number): FastifyReply {
-  const body: ErrorBody = {
-    statusCode: 503,
-    error: STATUS_CODES[503]!,
-    message: `The server is overloaded; nothing was changed. Try again in ${retryAfter} s.`,
-    requestId: String(request.id),
-  };
+  const body = errorBody(
+    503,
+    `The server is overloaded; nothing was changed. Try again in ${retryAfter} s.`,
+    {
+      requestId: String(request.id),
+    },
+  );
   return reply
     .status(503)
     .header('Retry-After', String(retryAfter))
