@@ -1,6 +1,7 @@
 import { ChangeFeed, PRISMA, PrismaClient } from '@fleetcert/db';
 import { Metrics } from '@fleetcert/observability';
 import { CHANGE_FEED } from '../../apps/api/src/read-cache/read-caches';
+import { generateKeys, makeCsr } from '../../libs/pki/src/testing/pki-fixtures';
 import { startTestApi, TestApi } from '../support/api';
 import { testConfig } from '../support/config';
 import { storeValidCertificate } from '../support/stored-rows';
@@ -136,6 +137,46 @@ describe('GET /v1/certificates/{id} served from the read cache', () => {
     const afterFailure = await cachedAndUncached(path, device.token);
     expect(afterFailure.cached).toEqual(failed);
     expect(afterFailure.built).toEqual(failed);
+  });
+
+  // `POST /v1/certificates` is marked WritesOnlyNewRows (write-sync.hook.ts): its answer
+  // drops no cache entry, here or in other processes. That is right only while a submission
+  // changes nothing a cache holds: the device and its tokens (the authentication cache) and
+  // the views of its requests (this cache), links included.
+  it('should answer a submission without dropping cache entries, as it changes none of the rows they hold', async () => {
+    const device = (await api.request('POST', '/v1/admin/devices', { token: admin, body: {} })).body;
+    const stored = await storeValidCertificate(prisma, device, CHAIN_1);
+    const path = `/v1/certificates/${stored.id}`;
+    const authRows = () =>
+      prisma.device.findUniqueOrThrow({ where: { id: device.id }, include: { tokens: true, fleet: true } });
+    const viewBefore = await raw(uncached, path, device.token);
+    expect(viewBefore.status).toBe(200);
+    const rowsBefore = await authRows();
+
+    const feed = api.app.get<ChangeFeed>(CHANGE_FEED);
+    const changedHere = jest.spyOn(feed, 'changedHere');
+    const changedEverywhere = jest.spyOn(feed, 'changedEverywhere');
+    try {
+      // A renewal-like submission: the same name, a new key; it replaces the stored certificate.
+      const csr = await makeCsr({ keys: await generateKeys({ ec: 'P-256' }), dns: [device.hostname] });
+      const submitted = await api.request('POST', '/v1/certificates', { token: device.token, body: { csr } });
+      expect(submitted.status).toBe(202);
+      expect(submitted.body.id).not.toBe(stored.id);
+      expect(changedHere).not.toHaveBeenCalled();
+      expect(changedEverywhere).not.toHaveBeenCalled();
+    } finally {
+      changedHere.mockRestore();
+      changedEverywhere.mockRestore();
+    }
+
+    // The stamp of the token's use is written behind and changes nothing a cache keeps.
+    const rowsAfter = await authRows();
+    const withoutStamps = (rows: typeof rowsBefore) => ({
+      ...rows,
+      tokens: rows.tokens.map((t) => ({ ...t, lastUsedAt: null })),
+    });
+    expect(withoutStamps(rowsAfter)).toEqual(withoutStamps(rowsBefore));
+    expect(await raw(uncached, path, device.token)).toEqual(viewBefore);
   });
 
   it('should answer errors as before: JSON with its own content type, 404 and 400', async () => {

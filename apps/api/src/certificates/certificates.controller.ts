@@ -22,6 +22,7 @@ import {
 } from '@nestjs/swagger';
 import type { Device } from '@fleetcert/db';
 import { CurrentDevice, DeviceAuth } from '../auth/auth.decorators';
+import { WritesOnlyNewRows } from '../read-cache/write-sync.hook';
 import { ErrorBody } from '../common/error-body';
 import { CertificateRequestView, SubmitCsrDto } from './certificates.dto';
 import { CertificatesService, DeviceWithFleet } from './certificates.service';
@@ -36,6 +37,7 @@ export class CertificatesController {
 
   @Post()
   @HttpCode(202)
+  @WritesOnlyNewRows()
   @ApiHeader({
     name: 'Idempotency-Key',
     required: false,

@@ -1,8 +1,24 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { RouteConfig } from '@nestjs/platform-fastify';
 import type { ChangeFeed } from '@fleetcert/db';
 import type { DevicePrincipal, OperatorPrincipal } from '../auth/principal';
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** The Fastify route option {@link WritesOnlyNewRows} sets. */
+export const WRITES_ONLY_NEW_ROWS = 'fleetcertWritesOnlyNewRows';
+
+/**
+ * Marks a device route whose writes only insert rows that no read cache can hold yet, and
+ * change none it holds: its answer needs no cache drop, here or in the other processes of a
+ * clustered API. `POST /v1/certificates` is one: it inserts a request under a new id, and
+ * a device's cached views (its token and device, its requests as `GET /v1/certificates/{id}`
+ * shows them, whose links follow certificates, not requests) stay exactly as they were
+ * (test/api/certificate-fetch-cache.e2e-spec.ts checks this). Skipping the drop spares a
+ * clustered API one exchange between processes per event-loop turn of submissions; the
+ * insert's change notification still reaches every process.
+ */
+export const WritesOnlyNewRows = () => RouteConfig({ [WRITES_ONLY_NEW_ROWS]: true });
 
 /**
  * Read your own writes: a request that may have written is answered only once this
@@ -19,14 +35,17 @@ const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
  *   the answer waits until this process (and every other one) has heard of every change
  *   committed before it (`ChangeFeed.sync`, one round trip shared by the writes of one
  *   event-loop turn).
- * - Reads and failed requests skip it: they changed nothing.
+ * - Reads and failed requests skip it: they changed nothing; so do routes marked
+ *   {@link WritesOnlyNewRows}: they changed nothing a cache holds.
  *
  * A Fastify hook rather than a Nest interceptor: any global interceptor makes Nest wrap
  * every request's handler in async-context bindings, which cost more than the caches save.
  */
 export function syncWritesBeforeAnswering(fastify: FastifyInstance, feed: ChangeFeed): void {
   fastify.addHook('onSend', (request, reply, payload, done) => {
-    if (READS.has(request.method) || reply.statusCode >= 400 || !feed.isLive) return done(null, payload);
+    if (READS.has(request.method) || reply.statusCode >= 400 || !feed.isLive || writesOnlyNewRows(request)) {
+      return done(null, payload);
+    }
     const principal = principalOf(request);
     if (principal?.kind === 'device') {
       if (!feed.hasPeers) {
@@ -39,6 +58,11 @@ export function syncWritesBeforeAnswering(fastify: FastifyInstance, feed: Change
     }
     void feed.sync().then(() => done(null, payload));
   });
+}
+
+function writesOnlyNewRows(request: FastifyRequest): boolean {
+  const config = request.routeOptions.config as { [WRITES_ONLY_NEW_ROWS]?: boolean } | undefined;
+  return config?.[WRITES_ONLY_NEW_ROWS] === true;
 }
 
 /** What the authentication guard left on the request (Passport's `request.user`), if anything. */
