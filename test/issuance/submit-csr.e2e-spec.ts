@@ -2,6 +2,7 @@ import { Queue } from 'bullmq';
 import { PRISMA, PrismaClient } from '@fleetcert/db';
 import { generateKeys, makeCsr } from '../../libs/pki/src/testing/pki-fixtures';
 import { IssuanceQueue } from '../../apps/api/src/queue/issuance-queue';
+import { CsrSignatureChecks } from '../../apps/api/src/certificates/csr-signature-checks';
 import { startTestApi, TestApi } from '../support/api';
 import { testConfig } from '../support/config';
 import { metricValue } from '../support/prometheus';
@@ -160,6 +161,29 @@ describe('POST /v1/certificates (API side, no worker)', () => {
       await Promise.all(ids.map((id) => queue.remove(id)));
     } finally {
       addBulk.mockRestore();
+    }
+  });
+
+  it("should check each CSR's signature off the event loop, and refuse one that does not verify", async () => {
+    const checks = api.app.get(CsrSignatureChecks);
+    const check = jest.spyOn(checks, 'check');
+    try {
+      const device = await newDevice();
+      const keys = await generateKeys({ ec: 'P-256' });
+      const forged = await tamper(await makeCsr({ keys, dns: [device.hostname] }));
+      const refused = await api.request('POST', '/v1/certificates', {
+        token: device.token,
+        body: { csr: forged },
+      });
+      expect(refused.status).toBe(400);
+      expect(refused.body.message).toMatch(/signature/i);
+      const csr = await makeCsr({ keys, dns: [device.hostname] });
+      const accepted = await api.request('POST', '/v1/certificates', { token: device.token, body: { csr } });
+      expect(accepted.status).toBe(202);
+      expect(check).toHaveBeenCalledTimes(2);
+      expect(await Promise.all(check.mock.results.map((r) => r.value))).toEqual([false, true]);
+    } finally {
+      check.mockRestore();
     }
   });
 

@@ -13,6 +13,7 @@ import { DevicesService } from './admin/devices/devices.service';
 import { AuthModule } from './auth/auth.module';
 import { CertificatesController } from './certificates/certificates.controller';
 import { CertificatesService } from './certificates/certificates.service';
+import { CsrSignatureChecks } from './certificates/csr-signature-checks';
 import { CA_DIRECTORY_VIEW_PROVIDER } from './ca-directory/ca-directory-view';
 import { ChallengeResponderController } from './challenges/challenge-responder.controller';
 import { FleetSettingsController } from './admin/fleet-settings/fleet-settings.controller';
@@ -71,6 +72,7 @@ export class AppModule {
         OperatorsService,
         DeviceService,
         CertificatesService,
+        CsrSignatureChecks,
         AccountKeyFingerprintService,
         CA_DIRECTORY_VIEW_PROVIDER,
         FleetSettingsService,

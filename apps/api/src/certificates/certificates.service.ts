@@ -32,6 +32,7 @@ import {
 import { Metrics } from '@fleetcert/observability';
 import { IssuanceQueue } from '../queue/issuance-queue';
 import { DEVICE_REQUEST_CACHE, type DeviceRequestCache } from '../read-cache/read-caches';
+import { CsrSignatureChecks } from './csr-signature-checks';
 import { CaDirectoryView } from '../ca-directory/ca-directory-view';
 import { AccountKeyFingerprintService } from './account-key-fingerprint.service';
 import { certificateRequestJson, toCertificateRequestView } from './certificate-request.view';
@@ -67,6 +68,7 @@ export class CertificatesService {
     private readonly metrics: Metrics,
     private readonly accountKey: AccountKeyFingerprintService,
     @Inject(DEVICE_REQUEST_CACHE) private readonly requestCache: DeviceRequestCache,
+    private readonly signatureChecks: CsrSignatureChecks,
   ) {}
 
   /**
@@ -196,7 +198,7 @@ export class CertificatesService {
 
   private async parse(pem: string): Promise<ParsedCsr> {
     try {
-      return await parseCsr(pem);
+      return await parseCsr(pem, { checkSignature: this.signatureChecks.check });
     } catch (err) {
       throw toHttp(err);
     }

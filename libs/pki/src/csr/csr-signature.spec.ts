@@ -3,7 +3,8 @@ import { AsnConvert } from '@peculiar/asn1-schema';
 import { CertificationRequest } from '@peculiar/asn1-csr';
 import { Pkcs10CertificateRequestGenerator, nodeCrypto } from '../x509/x509-runtime';
 import { csrPem, generateKeys, makeCsr, pemDer } from '../testing/pki-fixtures';
-import { parseCsr } from './parse-csr';
+import { ParseCsrOptions, parseCsr as parseCsrWith } from './parse-csr';
+import { SignatureCheckThread } from './signature-check-thread';
 
 const NAME = 'a.example.com';
 
@@ -105,7 +106,16 @@ const SUPPORTED: [string, string, () => Promise<string>][] = [
   ['Ed25519', 'Ed25519', () => csrWith({ name: 'Ed25519' }, { name: 'Ed25519' })],
 ];
 
-describe('CSR signature verification (node:crypto)', () => {
+// Every case runs twice: on the calling thread, and on a SignatureCheckThread (the API's way).
+const thread = new SignatureCheckThread();
+afterAll(() => thread.close());
+
+describe.each<[string, ParseCsrOptions]>([
+  ['on the calling thread', {}],
+  ['on a check thread', { checkSignature: (check) => thread.check(check) }],
+])('CSR signature verification (node:crypto), %s', (_where, options) => {
+  const parseCsr = (pem: string) => parseCsrWith(pem, options);
+
   describe.each(SUPPORTED)('%s', (_name, algorithm, make) => {
     let pem: string;
     beforeAll(async () => {

@@ -1,4 +1,5 @@
-import { JsonWebKey, KeyObject, constants, createPublicKey, verify } from 'node:crypto';
+import * as nodeCrypto from 'node:crypto';
+import type { JsonWebKey } from 'node:crypto';
 import { AlgorithmIdentifier } from '../x509/algorithm-identifier';
 import {
   EC_PUBLIC_KEY,
@@ -58,78 +59,132 @@ const WEBCRYPTO_CURVES: Readonly<Record<string, { crv: string; bytes: number; jw
 };
 
 /**
- * Whether `signature` over `signed` verifies with `publicKey` under `algorithm`, with
- * `node:crypto` on the already read parts: no second parse of the CSR and no WebCrypto
- * import (the WebCrypto path cost ~1.7 ms a CSR, this one ~0.1 ms).
- *
- * ECDSA signatures in X.509 are DER `Ecdsa-Sig-Value`, node's default `dsaEncoding`.
- * Returns false, never throws, for a key or algorithm it cannot check: a signature we
- * cannot check is one we do not trust.
+ * What checking one CSR signature takes, decided from the CSR's parts: the key to import,
+ * the kinds of key allowed to verify, and `node:crypto`'s verify arguments. Plain data (it
+ * survives `postMessage`), so that the check itself can run on another thread
+ * (`SignatureCheckThread`): deciding is cheap, the key import and the verification are not.
  */
-export function verifyCsrSignature(
+export interface SignatureCheck {
+  /** For `createPublicKey`: a JWK where that import is the cheaper one, else the SPKI DER. */
+  key: { format: 'jwk'; key: JsonWebKey } | { format: 'der'; type: 'spki'; key: Uint8Array };
+  /** `KeyObject.asymmetricKeyType`s that may verify this algorithm. */
+  keyTypes: string[];
+  /** The digest for `verify`; null for Ed25519. */
+  hash: string | null;
+  /** RSASSA-PSS: the salt length from the parameters. */
+  pssSaltLength?: number;
+  signed: Uint8Array;
+  signature: Uint8Array;
+}
+
+/**
+ * The check for a CSR's `signature` over `signed` with `publicKey` under `algorithm`, made
+ * from the already read parts (no second parse of the CSR, no WebCrypto import: that path
+ * cost ~1.7 ms a CSR, this one ~0.2 ms), or undefined when it cannot be checked: a
+ * signature we cannot check is one we do not trust. ECDSA signatures in X.509 are DER
+ * `Ecdsa-Sig-Value`, node's default `dsaEncoding`.
+ */
+export function planSignatureCheck(
   algorithm: AlgorithmIdentifier,
   publicKey: PublicKeyInfo,
   signed: Buffer,
   signature: Buffer,
-): boolean {
+): SignatureCheck | undefined {
   const verifier = VERIFIERS[algorithm.algorithm];
-  if (!verifier) return false;
+  if (!verifier) return undefined;
   try {
-    const { key, ecCurve } = importPublicKey(publicKey);
+    const { key, ecCurve } = keyToImport(publicKey);
     switch (verifier.scheme) {
       case 'pkcs1':
-        return key.asymmetricKeyType === 'rsa' && verify(verifier.hash, signed, key, signature);
+        return { key, keyTypes: ['rsa'], hash: verifier.hash, signed, signature };
       case 'ecdsa':
-        return ecCurve !== undefined && verify(verifier.hash, signed, key, signature);
+        return ecCurve === undefined
+          ? undefined
+          : { key, keyTypes: ['ec'], hash: verifier.hash, signed, signature };
       case 'ed25519':
-        return key.asymmetricKeyType === 'ed25519' && verify(null, signed, key, signature);
-      case 'pss':
-        return verifyPss(algorithm, key, signed, signature);
+        return { key, keyTypes: ['ed25519'], hash: null, signed, signature };
+      case 'pss': {
+        const pss = pssParameters(algorithm);
+        return (
+          pss && {
+            key,
+            keyTypes: ['rsa', 'rsa-pss'],
+            hash: pss.hash,
+            pssSaltLength: pss.saltLength,
+            signed,
+            signature,
+          }
+        );
+      }
     }
   } catch {
-    // Keys OpenSSL cannot load, parameters that do not parse.
+    // Parameters or key numbers that do not parse.
+    return undefined;
+  }
+}
+
+/**
+ * Runs a {@link SignatureCheck}: imports the key and verifies. Self-contained on purpose,
+ * with `node:crypto` passed in: `SignatureCheckThread` runs this very function's source on
+ * its thread, where nothing else of this module exists. Never throws: a key OpenSSL cannot
+ * load does not verify.
+ */
+export function runSignatureCheck(crypto: typeof nodeCrypto, check: SignatureCheck): boolean {
+  try {
+    const key = crypto.createPublicKey(check.key as nodeCrypto.PublicKeyInput);
+    if (!check.keyTypes.includes(key.asymmetricKeyType ?? '')) return false;
+    if (check.pssSaltLength !== undefined) {
+      return crypto.verify(
+        check.hash,
+        check.signed,
+        { key, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: check.pssSaltLength },
+        check.signature,
+      );
+    }
+    return crypto.verify(check.hash, check.signed, key, check.signature);
+  } catch {
     return false;
   }
 }
 
 /**
- * The key as a KeyObject, and for ECDSA keys on a WebCrypto curve, that curve. RSA,
+ * The key to import, and for ECDSA keys on a WebCrypto curve, that curve. RSA,
  * uncompressed P-256 and Ed25519 keys are imported from their numbers as a JWK: OpenSSL's
  * SPKI decoder costs ~170–260 µs a key, a JWK ~8 µs (RSA), ~18 µs (Ed25519) or ~90 µs
  * (P-256, which still checks the point). Anything else goes through the SPKI DER.
  * Measured with node 20 / OpenSSL 3.0; bench/micro/parse-csr.ts shows the sum.
  */
-function importPublicKey(publicKey: PublicKeyInfo): { key: KeyObject; ecCurve?: string } {
+function keyToImport(publicKey: PublicKeyInfo): { key: SignatureCheck['key']; ecCurve?: string } {
   const { algorithm, parameters } = publicKey.algorithm;
   if (algorithm === RSA_ENCRYPTION) {
     const { modulus, exponent } = readRsaPublicKey(publicKey.key);
-    return { key: jwkKey({ kty: 'RSA', n: base64Url(modulus), e: base64Url(exponent) }) };
+    return { key: jwk({ kty: 'RSA', n: base64Url(modulus), e: base64Url(exponent) }) };
   }
   if (algorithm === EC_PUBLIC_KEY && parameters) {
     const curve = WEBCRYPTO_CURVES[readNamedCurve(parameters) ?? ''];
-    if (!curve) return { key: spkiKey(publicKey) };
+    if (!curve) return { key: spki(publicKey) };
     const point = publicKey.key;
     // SEC 1 §2.3.3: 0x04 || X || Y; a compressed point (0x02/0x03) has no JWK form.
     if (curve.jwk && point[0] === 0x04 && point.length === 1 + 2 * curve.bytes) {
       const x = point.toString('base64url', 1, 1 + curve.bytes);
       const y = point.toString('base64url', 1 + curve.bytes);
-      return { key: jwkKey({ kty: 'EC', crv: curve.crv, x, y }), ecCurve: curve.crv };
+      return { key: jwk({ kty: 'EC', crv: curve.crv, x, y }), ecCurve: curve.crv };
     }
-    return { key: spkiKey(publicKey), ecCurve: curve.crv };
+    return { key: spki(publicKey), ecCurve: curve.crv };
   }
   // RFC 8410 §3: no parameters, and the key is the 32-byte public value.
   if (algorithm === ED25519 && !parameters && publicKey.key.length === 32) {
-    return { key: jwkKey({ kty: 'OKP', crv: 'Ed25519', x: publicKey.key.toString('base64url') }) };
+    return { key: jwk({ kty: 'OKP', crv: 'Ed25519', x: publicKey.key.toString('base64url') }) };
   }
-  return { key: spkiKey(publicKey) };
+  return { key: spki(publicKey) };
 }
 
-function jwkKey(jwk: JsonWebKey): KeyObject {
-  return createPublicKey({ key: jwk, format: 'jwk' });
+function jwk(key: JsonWebKey): SignatureCheck['key'] {
+  return { format: 'jwk', key };
 }
 
-function spkiKey(publicKey: PublicKeyInfo): KeyObject {
-  return createPublicKey({ key: publicKey.der, format: 'der', type: 'spki' });
+function spki(publicKey: PublicKeyInfo): SignatureCheck['key'] {
+  return { format: 'der', type: 'spki', key: publicKey.der };
 }
 
 /** A DER INTEGER's unsigned big-endian bytes in JWK form: base64url without leading zero bytes. */
@@ -139,30 +194,21 @@ function base64Url(integer: Buffer): string {
   return integer.toString('base64url', start);
 }
 
-/** RSASSA-PSS: hash, MGF1 hash and salt length come from the parameters (RFC 4055 §3.1). */
-function verifyPss(
-  algorithm: AlgorithmIdentifier,
-  key: KeyObject,
-  signed: Buffer,
-  signature: Buffer,
-): boolean {
-  if (key.asymmetricKeyType !== 'rsa' && key.asymmetricKeyType !== 'rsa-pss') return false;
-  if (!algorithm.parameters) return false;
+/**
+ * RSASSA-PSS: hash, MGF1 hash and salt length come from the parameters (RFC 4055 §3.1).
+ * node's MGF1 uses the signature's hash, as WebCrypto does: anything else cannot verify.
+ */
+function pssParameters(algorithm: AlgorithmIdentifier): { hash: string; saltLength: number } | undefined {
+  if (!algorithm.parameters) return undefined;
   const params = readRsassaPssParams(algorithm.parameters);
   const hash = PSS_HASHES[params.hashAlgorithm];
-  // node's MGF1 uses the signature's hash, as WebCrypto does: anything else cannot verify.
   if (
     !hash ||
     params.maskGenAlgorithm !== MGF1 ||
     PSS_HASHES[params.maskGenHash ?? ''] !== hash ||
     params.trailerField !== 1
   ) {
-    return false;
+    return undefined;
   }
-  return verify(
-    hash,
-    signed,
-    { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: params.saltLength },
-    signature,
-  );
+  return { hash, saltLength: params.saltLength };
 }
