@@ -1,6 +1,6 @@
-import { createSocket } from 'node:dgram';
+import { createSocket, type Socket } from 'node:dgram';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import * as dnsPacket from 'dns-packet';
 import {
   DnsUpdateRefusedError,
@@ -172,11 +172,7 @@ describe('Rfc2136Provider against BIND9', () => {
 
   it('should refuse a name outside the zone without sending anything', async () => {
     // A listener that counts what reaches it, in place of the server.
-    const udp = createSocket('udp4').bind(0, '127.0.0.1');
-    await once(udp, 'listening');
-    const port = udp.address().port;
-    const tcp = createServer().listen(port, '127.0.0.1');
-    await once(tcp, 'listening');
+    const { udp, tcp, port } = await udpAndTcpOnOnePort();
     let received = 0;
     udp.on('message', () => received++);
     tcp.on('connection', (socket) => {
@@ -209,3 +205,24 @@ describe('Rfc2136Provider against BIND9', () => {
     }
   });
 });
+
+/**
+ * A UDP and a TCP listener on the same loopback port, as a DNS server has. The UDP port is
+ * the system's pick; that number may be in use for TCP already (an outgoing connection of
+ * another test takes its port from the same range), so another pick is tried then.
+ */
+async function udpAndTcpOnOnePort(): Promise<{ udp: Socket; tcp: Server; port: number }> {
+  for (let attempt = 1; ; attempt++) {
+    const udp = createSocket('udp4').bind(0, '127.0.0.1');
+    await once(udp, 'listening');
+    const port = udp.address().port;
+    const tcp = createServer().listen(port, '127.0.0.1');
+    try {
+      await once(tcp, 'listening');
+      return { udp, tcp, port };
+    } catch (err) {
+      udp.close();
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt === 10) throw err;
+    }
+  }
+}
