@@ -1,3 +1,4 @@
+import * as nodeCrypto from 'node:crypto';
 import { createHash } from 'node:crypto';
 import { decodePem } from '../x509/pem';
 import { assertSingleDerSequence } from '../x509/der';
@@ -7,7 +8,6 @@ import { PublicKeySummary, spkiSha256, summarizePublicKey } from '../x509/public
 import { nameSignatureAlgorithm } from '../x509/signature-algorithm';
 import { readCertificationRequest } from './certification-request';
 import { CsrError } from './csr-error';
-import * as nodeCrypto from 'node:crypto';
 import { SignatureCheck, planSignatureCheck, runSignatureCheck } from './csr-signature';
 
 /** What a CSR says, read but not yet judged: {@link checkCsr} applies the policy. */
