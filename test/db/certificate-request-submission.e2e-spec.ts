@@ -423,8 +423,10 @@ describe('CertificateRequestRepository (submission statements)', () => {
         const counted = new Proxy(pool, {
           get(target, prop, receiver) {
             if (prop !== 'query') return Reflect.get(target, prop, receiver);
-            return (config: { name?: string; values?: unknown[][] }, ...rest: unknown[]) => {
-              if (config?.name === 'certificateRequests.submitMany') sent.push(config.values![0].length);
+            return (config: { name?: string; values?: string[] }, ...rest: unknown[]) => {
+              if (config?.name === 'certificateRequests.submitMany') {
+                sent.push((JSON.parse(config.values![0]) as unknown[]).length);
+              }
               return (target.query as (...args: unknown[]) => unknown)(config, ...rest);
             };
           },

@@ -89,13 +89,17 @@ export class SubmissionBatches {
   private async statement(calls: SubmissionCall[]): Promise<SubmissionOutcome[]> {
     this.onStatement?.(calls.length);
     const rows = await query<SubmitRequestRow>(this.pool, SUBMIT_REQUESTS, [
-      calls.map((c) => c.query.deviceId),
-      calls.map((c) => c.query.idempotencyKey ?? null),
-      calls.map((c) => c.query.csrSha256),
-      calls.map((c) => c.query.identifierSet),
-      calls.map((c) => c.query.withLive),
-      calls.map((c) => c.decidedOn),
-      calls.map((c) => c.request && JSON.stringify(submittedRequestJson(c.request))),
+      JSON.stringify(
+        calls.map((c) => ({
+          device: c.query.deviceId,
+          idempotencyKey: c.query.idempotencyKey ?? null,
+          csrSha256: c.query.csrSha256,
+          identifierSet: c.query.identifierSet,
+          withLive: c.query.withLive,
+          decidedOn: c.decidedOn,
+          request: c.request ? submittedRequestJson(c.request) : null,
+        })),
+      ),
     ]);
     const outcomes: SubmissionOutcome[] = new Array(calls.length);
     for (const { ord, state, version, ...row } of rows) {

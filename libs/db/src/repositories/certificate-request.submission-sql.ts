@@ -99,7 +99,7 @@ export interface LiveRequestJson {
 }
 
 /**
- * A row of {@link SUBMIT_REQUESTS}: `ord` is the submission's 1-based place in the arrays;
+ * A row of {@link SUBMIT_REQUESTS}: `ord` is the submission's 1-based place in the array;
  * the request columns are all null when nothing was stored.
  */
 export type SubmitRequestRow = { ord: string; state: SubmissionStateJson; version: string } & {
@@ -109,21 +109,24 @@ export type SubmitRequestRow = { ord: string; state: SubmissionStateJson; versio
 /**
  * Submissions in one round trip and one commit, one row each (`fleetcert_submit_request`,
  * see its migration): under each device's lock, reads the state and stores the request if
- * the state is the one decided on. Each array holds one value per submission, in the same
- * order: $1 device ids, $2 Idempotency-Keys (null: none), $3 the CSRs' SHA-256, $4 the
- * identifier sets, $5 whether to list the live requests (the home-privacy guard's input),
- * $6 the versions of the states decided on (null: nothing found), $7 the requests to store
- * as JSON (null: only read the state). The function runs once per submission, in array
- * order (a nested loop over the arrays), so the caller orders the devices to take their
- * locks in one global order, and never puts one device twice in a batch.
+ * the state is the one decided on. $1 is a JSON array with one object per submission:
+ * `device`, `idempotencyKey` (null: none), `csrSha256`, `identifierSet`, `withLive`
+ * (whether to list the live requests, the home-privacy guard's input), `decidedOn` (the
+ * version of the state decided on; null: nothing found) and `request` (the request to
+ * store; absent: only read the state). One JSON text rather than an array per field: `pg`
+ * escapes every element of a text array with two regular-expression passes, and a
+ * request's CSR is most of the batch (~7 KiB of garbage a submission; ninth pass of
+ * BENCHMARKS.md). The function runs once per submission, in array order (a nested loop over
+ * the elements), so the caller orders the devices to take their locks in one global order,
+ * and never puts one device twice in a batch.
  */
 export const SUBMIT_REQUESTS = statement(
   'certificateRequests.submitMany',
   `SELECT u.ord, s.state, s.version, ${REQUEST_COLUMNS}
-     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::text[], $7::jsonb[])
-          WITH ORDINALITY AS u(device, idempotency_key, csr_sha256, identifier_set, with_live, decided_on, request, ord)
-     CROSS JOIN LATERAL fleetcert_submit_request(u.device, u.idempotency_key, u.csr_sha256, u.identifier_set,
-                                                 u.with_live, u.decided_on, u.request) AS s
+     FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS u(call, ord)
+     CROSS JOIN LATERAL fleetcert_submit_request(
+            u.call ->> 'device', u.call ->> 'idempotencyKey', u.call ->> 'csrSha256', u.call ->> 'identifierSet',
+            (u.call ->> 'withLive')::boolean, u.call ->> 'decidedOn', NULLIF(u.call -> 'request', 'null'::jsonb)) AS s
      CROSS JOIN LATERAL (SELECT (s.created).*) AS r`,
 );
 
