@@ -13,9 +13,7 @@
 import { createHash } from 'node:crypto';
 import { ChangeFeed, PRISMA, PrismaClient } from '@fleetcert/db';
 import { CHANGE_FEED } from '../../apps/api/src/read-cache/read-caches';
-import { startTestApi } from '../../test/support/api';
-import { testConfig } from '../../test/support/config';
-import { isolatedDatabase } from '../../test/support/isolated-database';
+import { withInProcessApi } from '../support/in-process-api';
 import { storeValidCertificate } from '../../test/support/stored-rows';
 
 const FETCHES = Number(process.argv[2] ?? 50_000);
@@ -37,16 +35,7 @@ function fakeChain(): string {
 }
 
 async function main(): Promise<void> {
-  const database = await isolatedDatabase('fetchbench');
-  process.env.DATABASE_URL = database.url;
-  const api = await startTestApi(
-    testConfig({
-      DATABASE_URL: database.url,
-      FLEETCERT_FLEET_NAME: 'bench',
-      FLEETCERT_FLEET_ZONE: 'bench.test',
-    }),
-  );
-  try {
+  await withInProcessApi('fetchbench', async (api) => {
     const prisma = api.app.get<PrismaClient>(PRISMA);
     const feed = api.app.get<ChangeFeed>(CHANGE_FEED);
     const admin = await api.operatorKey('admin');
@@ -89,10 +78,7 @@ async function main(): Promise<void> {
     }
     const last = await fetch();
     if (last.body !== sample.body) throw new Error('the last fetch answered another body than the first');
-  } finally {
-    await api.close();
-    await database.drop();
-  }
+  });
 }
 
 main().catch((error: unknown) => {

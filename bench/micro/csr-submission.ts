@@ -17,9 +17,7 @@ import { SecretBox } from '@fleetcert/crypto';
 import { AcmeAccountRepository, PRISMA, PrismaClient } from '@fleetcert/db';
 import { enrolDevices } from '../support/bench-stack';
 import { makeCsrs } from '../support/csrs';
-import { startTestApi } from '../../test/support/api';
-import { testConfig } from '../../test/support/config';
-import { isolatedDatabase } from '../../test/support/isolated-database';
+import { withInProcessApi } from '../support/in-process-api';
 
 const PER_ROUND = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 2_000);
 const SHOW_SITES = process.argv.includes('--sites');
@@ -34,16 +32,7 @@ interface ProfileNode {
 }
 
 async function main(): Promise<void> {
-  const database = await isolatedDatabase('submitbench');
-  process.env.DATABASE_URL = database.url;
-  const api = await startTestApi(
-    testConfig({
-      DATABASE_URL: database.url,
-      FLEETCERT_FLEET_NAME: 'bench',
-      FLEETCERT_FLEET_ZONE: 'bench.test',
-    }),
-  );
-  try {
+  await withInProcessApi('submitbench', async (api) => {
     await storeAcmeAccount(api.app);
     const total = WARM_UP + ROUNDS * PER_ROUND;
     const admin = await api.operatorKey('admin');
@@ -101,10 +90,7 @@ async function main(): Promise<void> {
       }
     }
     session.disconnect();
-  } finally {
-    await api.close();
-    await database.drop();
-  }
+  });
 }
 
 /**
