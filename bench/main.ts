@@ -31,6 +31,9 @@ import { checkCertbot, checkLego, checkPeers, checkWrk } from './support/tools';
 const USAGE = `Usage: npm run bench -- [options]
   --parts LIST        issuance,api,scale (default: all three)
   --count N           certificates per issuance run (default 500)
+  --warm-up N         names fleetcert and the bare baseline each issue before their clock
+                      starts, on the same processes (default 1: fleetcert's first order;
+                      e.g. 300 to compare warmed-up processes rather than fresh ones)
   --concurrency LIST  fleetcert worker concurrency, and the bare baseline's (default 32)
   --lego LIST         xargs -P values for lego (default 16,32,64; empty to skip)
   --certbot LIST      xargs -P values for certbot (default 16; empty to skip)
@@ -63,6 +66,7 @@ async function main(): Promise<void> {
     options: {
       parts: { type: 'string', default: 'issuance,api,scale' },
       count: { type: 'string', default: '500' },
+      'warm-up': { type: 'string', default: '1' },
       concurrency: { type: 'string' },
       lego: { type: 'string' },
       certbot: { type: 'string' },
@@ -117,10 +121,9 @@ async function main(): Promise<void> {
   const nodeOptions = values['node-options']!;
   const env = {
     ...fleetcertEnv({ db, peers, httpPort: port, workerConcurrency: concurrencies[0] }),
-    ...(nodeOptions && { NODE_OPTIONS: nodeOptions }),
     FLEETCERT_API_PROCESSES: '1',
   };
-  if (nodeOptions) log(`API and worker run with NODE_OPTIONS=${nodeOptions}`);
+  if (nodeOptions) log(`API and worker run with the extra Node flags ${nodeOptions}`);
   const apiUrl = `http://127.0.0.1:${port}`;
   const profileDir = values.profile ? join(workDir, 'profiles') : undefined;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
@@ -147,6 +150,7 @@ async function main(): Promise<void> {
     api = await startFleetcertProcess({
       app: 'api',
       env,
+      nodeFlags: nodeOptions,
       logFile: join(workDir, 'api.log'),
       cpuProfileDir: profileDir,
     });
@@ -156,6 +160,7 @@ async function main(): Promise<void> {
       worker = await startFleetcertProcess({
         app: 'worker',
         env: { ...env, FLEETCERT_WORKER_CONCURRENCY: String(concurrency) },
+        nodeFlags: nodeOptions,
         logFile: join(workDir, `worker-c${concurrency}.log`),
         cpuProfileDir: profileDir,
       });
@@ -171,6 +176,7 @@ async function main(): Promise<void> {
         api,
         startWorker,
         count: Number(values.count),
+        warmUp: list(values['warm-up'], [1])[0],
         concurrencies,
         legoParallel: list(values.lego, [16, 32, 64]),
         certbotParallel: list(values.certbot, [16]),
@@ -194,6 +200,7 @@ async function main(): Promise<void> {
           api = await startFleetcertProcess({
             app: 'api',
             env,
+            nodeFlags: nodeOptions,
             logFile: join(workDir, `api-${processes}-processes.log`),
             cpuProfileDir: profileDir,
           });

@@ -54,7 +54,7 @@ export async function runScaleBench(o: {
   devices: number;
   workDir: string;
   profileDir?: string;
-  /** Extra Node flags for the API and worker (`NODE_OPTIONS`). */
+  /** Extra Node flags for the API and worker, after the shipped ones (`--node-options`). */
   nodeOptions?: string;
   log(line: string): void;
 }): Promise<ScaleBenchReport> {
@@ -82,18 +82,19 @@ export async function runScaleBench(o: {
       ...fleetcertEnv({ db, peers: o.peers, httpPort: port, workerConcurrency: 32 }),
       // The reconciler walks the fleet during the measurement, not once a minute.
       FLEETCERT_RECONCILE_INTERVAL_MS: '5000',
-      ...(o.nodeOptions && { NODE_OPTIONS: o.nodeOptions }),
     };
     const apiUrl = `http://127.0.0.1:${port}`;
     api = await startFleetcertProcess({
       app: 'api',
       env,
+      nodeFlags: o.nodeOptions,
       logFile: join(o.workDir, 'scale-api.log'),
       cpuProfileDir: o.profileDir,
     });
     worker = await startFleetcertProcess({
       app: 'worker',
       env,
+      nodeFlags: o.nodeOptions,
       logFile: join(o.workDir, 'scale-worker.log'),
       cpuProfileDir: o.profileDir,
     });

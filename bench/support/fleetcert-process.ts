@@ -25,6 +25,13 @@ export interface StartOptions {
   env: Record<string, string | undefined>;
   /** Where the process's JSON logs go (a file, so the benchmark does not spend CPU reading them). */
   logFile: string;
+  /**
+   * An experiment's extra Node flags (`--node-options`), put after the shipped ones on the
+   * command line, where the later flag wins. Never in NODE_OPTIONS: Node refuses many V8
+   * flags there (`--maglev`, for one), and the product's CLI, run with the same environment,
+   * would get them too.
+   */
+  nodeFlags?: string;
   /** Writes a V8 CPU profile (`node --cpu-prof`) into this directory when the process exits. */
   cpuProfileDir?: string;
   readyTimeoutMs?: number;
@@ -42,10 +49,7 @@ export async function startFleetcertProcess(options: StartOptions): Promise<Flee
   const profile = options.cpuProfileDir
     ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`, `--cpu-prof-name=${options.app}.cpuprofile`]
     : [];
-  // The shipped flags, then an experiment's NODE_OPTIONS (`--node-options`) once more on the
-  // command line: V8 reads NODE_OPTIONS first and the command line after it, so without the
-  // repeat the shipped heap limit would silently override the experiment's.
-  const experiment = options.env.NODE_OPTIONS?.split(/\s+/).filter(Boolean) ?? [];
+  const experiment = options.nodeFlags?.split(/\s+/).filter(Boolean) ?? [];
   const log = openSync(options.logFile, 'a');
   const child: ChildProcess = spawn(process.execPath, [...NODE_FLAGS, ...experiment, ...profile, entry], {
     env: { ...process.env, ...options.env },
