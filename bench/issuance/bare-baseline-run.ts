@@ -16,6 +16,8 @@ export async function runBareBaseline(opts: {
   peers: Peers;
   names: readonly string[];
   csrs: readonly string[];
+  /** Issued first, off the clock and off the CPU count (JIT, connections). */
+  warmUp: { names: readonly string[]; csrs: readonly string[] };
   concurrency: number;
   propagationIntervalMs: number;
   workDir: string;
@@ -34,6 +36,7 @@ export async function runBareBaseline(opts: {
     propagationIntervalMs: opts.propagationIntervalMs,
     names: [...opts.names],
     csrs: [...opts.csrs],
+    warmUp: { names: [...opts.warmUp.names], csrs: [...opts.warmUp.csrs] },
     concurrency: opts.concurrency,
   };
   const inputPath = join(opts.workDir, 'bare-baseline-input.json');

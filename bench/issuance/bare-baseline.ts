@@ -20,6 +20,8 @@ export interface BareBaselineInput {
   propagationIntervalMs: number;
   names: string[];
   csrs: string[];
+  /** Issued before the clock starts, as fleetcert's warm-up is (see `--warm-up`). */
+  warmUp: { names: string[]; csrs: string[] };
   concurrency: number;
 }
 
@@ -49,8 +51,18 @@ async function main(inputPath: string): Promise<void> {
     resolver: endpoint,
     intervalMs: input.propagationIntervalMs,
   });
-  // fleetcert's account already exists when its run starts; so does this one.
+  // fleetcert's account already exists when its run starts; so does this one. It has
+  // also issued its warm-up names, as this one does now.
   await ca.ensureAccount();
+  const warmUp = input.warmUp;
+  const warmedUp = await mapLimit(warmUp.names, input.concurrency, async (name, i) =>
+    issue(ca, dns, propagation, input.zone, name, warmUp.csrs[i]).then(
+      () => true,
+      () => false,
+    ),
+  );
+  if (warmedUp.includes(false))
+    throw new Error(`warm-up: ${warmedUp.filter((ok) => !ok).length} names failed`);
 
   const cpu0 = process.cpuUsage();
   const t0 = Date.now();

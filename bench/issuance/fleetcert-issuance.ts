@@ -11,7 +11,7 @@ import { meanStepMs, orderStepTotals, workerMetricsUrl } from '../support/order-
 import { inProfileWindow } from '../support/profile-windows';
 import { CpuMeter, MiB, RssSampler } from '../support/proc';
 import { submitCsr } from '../support/device-client';
-import { pebbleStallError, STALL_MS } from '../support/pebble-stall';
+import { waitForRequests } from '../support/wait-for-requests';
 import { mapLimit, summarize } from '../support/stats';
 import type { IssuanceResult } from './issuance-result';
 
@@ -86,21 +86,7 @@ async function measure(
   });
   const ids = submitted.map((s) => s.id);
 
-  const deadline = Date.now() + (o.timeoutMs ?? 15 * 60_000);
-  let done = 0;
-  let progressAt = Date.now();
-  for (;;) {
-    const { rows } = await o.pg.query<{ done: string }>(
-      `SELECT count(*) AS done FROM certificate_requests WHERE id = ANY($1::uuid[]) AND status IN ('valid', 'failed')`,
-      [ids],
-    );
-    if (Number(rows[0].done) === ids.length) break;
-    if (Number(rows[0].done) > done) [done, progressAt] = [Number(rows[0].done), Date.now()];
-    if (Date.now() - progressAt > STALL_MS) throw pebbleStallError('fleetcert', done, ids.length);
-    if (Date.now() > deadline)
-      throw new Error(`fleetcert: ${done}/${ids.length} finished before the timeout`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await waitForRequests(o.pg, ids, 'fleetcert', o.timeoutMs ?? 15 * 60_000);
   const { rows } = await o.pg.query<{ id: string; status: string; completed: Date }>(
     `SELECT id, status::text, "completedAt" AS completed FROM certificate_requests WHERE id = ANY($1::uuid[])`,
     [ids],
