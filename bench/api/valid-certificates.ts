@@ -1,7 +1,7 @@
 import type { EnrolledDevice } from '../support/bench-stack';
 import { enrolDevices } from '../support/bench-stack';
 import { makeCsrs } from '../support/csrs';
-import { submitCsr } from '../support/device-client';
+import { fetchCertificate, submitCsr } from '../support/device-client';
 import { pebbleStallError, STALL_MS } from '../support/pebble-stall';
 import { mapLimit } from '../support/stats';
 
@@ -20,12 +20,10 @@ export async function issueValidCertificates(
   let issued = 0;
   let progressAt = Date.now();
   return mapLimit(devices, 50, async (device, i) => {
-    const auth = { authorization: `Bearer ${device.token}` };
     const id = await submitCsr(apiUrl, device, csrs[i]);
     const deadline = Date.now() + 300_000;
     for (;;) {
-      const got = await fetch(`${apiUrl}/v1/certificates/${id}`, { headers: auth });
-      const { status } = (await got.json()) as { status: string };
+      const { status } = (await fetchCertificate(apiUrl, device, id)).body;
       if (status === 'valid') {
         [issued, progressAt] = [issued + 1, Date.now()];
         return { device, id };

@@ -10,7 +10,7 @@ import { loadNow } from '../support/machine';
 import { meanStepMs, orderStepTotals, workerMetricsUrl } from '../support/order-steps';
 import { inProfileWindow } from '../support/profile-windows';
 import { CpuMeter, MiB, RssSampler } from '../support/proc';
-import { submitCsr } from '../support/device-client';
+import { fetchCertificate, submitCsr } from '../support/device-client';
 import { waitForRequests } from '../support/wait-for-requests';
 import { mapLimit, summarize } from '../support/stats';
 import type { IssuanceResult } from './issuance-result';
@@ -71,6 +71,8 @@ async function measure(
   const workerMetrics = workerMetricsUrl(o.worker.logFile);
   const stepsBefore = await orderStepTotals(workerMetrics);
   const t0 = Date.now();
+  // The simulated devices run in this process: their CPU is reported, not counted as fleetcert's.
+  const devicesCpu0 = process.cpuUsage();
   // Devices submit at once, and retry a 5xx like the reference agent would (each retry is
   // counted and reported: under this burst the API should not fail at all).
   const retried: Record<string, number> = {};
@@ -85,6 +87,7 @@ async function measure(
     return { id, at };
   });
   const ids = submitted.map((s) => s.id);
+  const burst = { ms: Date.now() - t0, cpu: cpu.stop(), devicesCpu: process.cpuUsage(devicesCpu0) };
 
   await waitForRequests(o.pg, ids, 'fleetcert', o.timeoutMs ?? 15 * 60_000);
   const { rows } = await o.pg.query<{ id: string; status: string; completed: Date }>(
@@ -95,14 +98,12 @@ async function measure(
 
   // Every device fetches its chain once: part of the flow and of the API's CPU.
   const fetched = await mapLimit(o.devices, 50, async (device, i) => {
-    const res = await fetch(`${o.apiUrl}/v1/certificates/${ids[i]}`, {
-      headers: { authorization: `Bearer ${device.token}` },
-    });
-    const body = (await res.json()) as { status: string; certificate?: string };
+    const { body } = await fetchCertificate(o.apiUrl, device, ids[i]);
     return body.status === 'valid' && body.certificate?.includes('BEGIN CERTIFICATE') === true;
   });
 
   const used = cpu.stop();
+  const devicesCpu = process.cpuUsage(devicesCpu0);
   const peak = rss.stop();
   const postgresCpu = await postgres.stop();
   const redisServer = await redisCpu.stop();
@@ -130,8 +131,24 @@ async function measure(
       ...Object.entries(retried).map(
         ([status, n]) => `${n} submissions answered ${status} during the burst and were retried`,
       ),
+      `submission burst: ${o.devices.length} submissions in ${(burst.ms / 1000).toFixed(1)} s; CPU meanwhile: API ${burst.cpu.api.toFixed(2)} s, worker ${burst.cpu.worker.toFixed(2)} s, the simulated devices ${cpuSeconds(burst.devicesCpu).toFixed(2)} s (${cpuSeconds(devicesCpu).toFixed(2)} s over the row, not counted as fleetcert's)`,
+      `certificates stored per second of the row: ${perSecond(valid.map((s) => byId.get(s.id)!.completed.getTime() - t0)).join(', ')}`,
     ],
   };
+}
+
+function cpuSeconds(usage: NodeJS.CpuUsage): number {
+  return (usage.user + usage.system) / 1e6;
+}
+
+/** How many of `offsetsMs` fall in each second from 0: the row's timeline. */
+function perSecond(offsetsMs: readonly number[]): number[] {
+  const counts: number[] = [];
+  for (const ms of offsetsMs) {
+    const second = Math.floor(ms / 1000);
+    counts[second] = (counts[second] ?? 0) + 1;
+  }
+  return Array.from(counts, (n) => n ?? 0);
 }
 
 /** How long each order took once a worker had it (BullMQ's processedOn → finishedOn of its last attempt). */
