@@ -70,6 +70,9 @@ export async function runBareBaseline(opts: {
     orderMs: summarize(ok.map((r) => r.end - r.start)),
     cpuSeconds: out.cpuSeconds,
     cpuBreakdown: { baseline: out.cpuSeconds },
+    orderStepMs: Object.fromEntries(
+      Object.entries(out.steps).map(([step, { ms, count }]) => [step, ms / count]),
+    ),
     load,
     notes: failed.length ? [`${failed.length} failed, e.g. ${failed[0].error}`] : [],
   };

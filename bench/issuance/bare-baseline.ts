@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { AcmeClientCa } from '@fleetcert/acme';
 import { createDnsProvider, PropagationChecker, TsigAlgorithm } from '@fleetcert/dns';
 import { InMemoryAccountStore } from '../../libs/acme/src/testing/in-memory-account-store';
+import { pebbleStallError, STALL_MS } from '../support/pebble-stall';
 import { mapLimit } from '../support/stats';
 
 export interface BareBaselineInput {
@@ -29,10 +30,49 @@ export interface BareBaselineOutput {
   t0: number;
   results: { name: string; start: number; end: number; ok: boolean; error?: string }[];
   cpuSeconds: number;
+  /** Milliseconds spent and times seen per order step, on the clock only (as fleetcert's `/metrics`). */
+  steps: Record<string, { ms: number; count: number }>;
+}
+
+/** Order steps, named as fleetcert's worker names them (`fleetcert_acme_order_step_seconds`). */
+const steps: BareBaselineOutput['steps'] = {};
+let timing = false;
+
+async function timed<T>(step: string, run: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  const result = await run();
+  if (timing) {
+    const totals = (steps[step] ??= { ms: 0, count: 0 });
+    totals.ms += performance.now() - started;
+    totals.count++;
+  }
+  return result;
+}
+
+/**
+ * Ends the process when no name has finished for {@link STALL_MS}: Pebble has deadlocked,
+ * and the parent learns it in a minute rather than at its own timeout.
+ */
+function watchForStall(total: number): { finished(): void; stop(): void } {
+  let done = 0;
+  let progressAt = Date.now();
+  const timer = setInterval(() => {
+    if (Date.now() - progressAt <= STALL_MS) return;
+    process.stderr.write(`${pebbleStallError('bare baseline', done, total).message}\n`);
+    process.exit(3);
+  }, 1_000);
+  return {
+    finished: () => {
+      done++;
+      progressAt = Date.now();
+    },
+    stop: () => clearInterval(timer),
+  };
 }
 
 async function main(inputPath: string): Promise<void> {
   const input = JSON.parse(readFileSync(inputPath, 'utf8')) as BareBaselineInput;
+  const watch = watchForStall(input.warmUp.names.length + input.names.length);
   const ca = new AcmeClientCa({
     directoryUrl: input.directoryUrl,
     accountStore: new InMemoryAccountStore(),
@@ -56,16 +96,19 @@ async function main(inputPath: string): Promise<void> {
   await ca.ensureAccount();
   const warmUp = input.warmUp;
   const warmedUp = await mapLimit(warmUp.names, input.concurrency, async (name, i) =>
-    issue(ca, dns, propagation, input.zone, name, warmUp.csrs[i]).then(
-      () => true,
-      () => false,
-    ),
+    issue(ca, dns, propagation, input.zone, name, warmUp.csrs[i])
+      .then(
+        () => true,
+        () => false,
+      )
+      .finally(watch.finished),
   );
   if (warmedUp.includes(false))
     throw new Error(`warm-up: ${warmedUp.filter((ok) => !ok).length} names failed`);
 
   const cpu0 = process.cpuUsage();
   const t0 = Date.now();
+  timing = true;
   const results = await mapLimit(input.names, input.concurrency, async (name, i) => {
     const start = Date.now();
     try {
@@ -73,11 +116,14 @@ async function main(inputPath: string): Promise<void> {
       return { name, start, end: Date.now(), ok: true };
     } catch (err) {
       return { name, start, end: Date.now(), ok: false, error: (err as Error).message };
+    } finally {
+      watch.finished();
     }
   });
   const cpu = process.cpuUsage(cpu0);
+  watch.stop();
   ca.close();
-  const output: BareBaselineOutput = { t0, results, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
+  const output: BareBaselineOutput = { t0, results, cpuSeconds: (cpu.user + cpu.system) / 1e6, steps };
   process.stdout.write(`${JSON.stringify(output)}\n`);
 }
 
@@ -91,7 +137,7 @@ async function issue(
   csrPem: string,
 ): Promise<string> {
   const deadline = new Date(Date.now() + 600_000);
-  let order = await ca.createOrder({ identifiers: [{ type: 'dns', value: name }] });
+  let order = await timed('new_order', () => ca.createOrder({ identifiers: [{ type: 'dns', value: name }] }));
   for (const url of order.authorizations) {
     const authz = await ca.getAuthorization(url);
     if (authz.status === 'valid') continue;
@@ -99,19 +145,28 @@ async function issue(
     if (!challenge) throw new Error(`${name}: no dns-01 challenge`);
     const fqdn = `_acme-challenge.${authz.identifier.value}`;
     const txt = await ca.dns01TxtValue(challenge.token);
-    await dns.presentTxt(fqdn, txt);
+    await timed('challenge_publish', () => dns.presentTxt(fqdn, txt));
     try {
-      await propagation.waitForTxt(zone, fqdn, txt);
-      await ca.answerChallenge(challenge.url);
-      await ca.waitForAuthorization(url, deadline);
+      await timed('dns_propagation', () => propagation.waitForTxt(zone, fqdn, txt));
+      await timed('ca_validation', async () => {
+        await ca.answerChallenge(challenge.url);
+        await ca.waitForAuthorization(url, deadline);
+      });
     } finally {
       await dns.cleanUpTxt(fqdn, txt);
     }
   }
   order = await ca.waitForOrder(order.url, ['ready', 'valid'], deadline);
-  if (order.status === 'ready') order = await ca.finalize(order, pemToDer(csrPem));
+  if (order.status === 'ready') {
+    const ready = order;
+    order = await timed('finalize', async () => {
+      const finalized = await ca.finalize(ready, pemToDer(csrPem));
+      return finalized.status === 'valid' ? finalized : ca.waitForOrder(finalized.url, ['valid'], deadline);
+    });
+  }
   if (order.status !== 'valid') order = await ca.waitForOrder(order.url, ['valid'], deadline);
-  return ca.downloadCertificate(order);
+  const valid = order;
+  return timed('download', () => ca.downloadCertificate(valid));
 }
 
 function pemToDer(pem: string): Uint8Array {

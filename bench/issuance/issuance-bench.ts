@@ -314,7 +314,7 @@ export function orderStepLines(results: readonly IssuanceResult[]): string[] {
     .filter((r) => r.orderStepMs && Object.keys(r.orderStepMs).length > 0)
     .map(
       (r) =>
-        `fleetcert ${r.concurrency}: mean ms per order step (worker's fleetcert_acme_order_step_seconds and dns_propagation_wait): ${Object.entries(
+        `${r.tool} ${r.concurrency}: mean ms per order step (${r.tool === 'fleetcert' ? "worker's fleetcert_acme_order_step_seconds and dns_propagation_wait" : 'timed the same way around the same calls'}): ${Object.entries(
           r.orderStepMs!,
         )
           .map(([step, ms]) => `${step} ${ms.toFixed(0)}`)
