@@ -103,7 +103,6 @@ describe('DNS-01 against Pebble and BIND9', () => {
     expect(leaf.subjectAltName).toBe(`DNS:${name}`);
     expect(leaf.checkHost(name)).toBe(name);
     expect(await bind.query(`_acme-challenge.${name}`, 'TXT')).toEqual([]); // cleaned up
-    expect(elapsedMs).toBeLessThan(5000);
     if (process.env.FLEETCERT_TEST_TIMINGS) console.info(`dns-01 issuance: ${elapsedMs.toFixed(0)} ms`);
   });
 
