@@ -1,6 +1,7 @@
 import { PRISMA, PrismaClient } from '@fleetcert/db';
 import { startTestApi, TestApi, TestResponse } from '../support/api';
 import { testConfig } from '../support/config';
+import { isolatedDatabase } from '../support/isolated-database';
 
 const CSRF = { 'x-requested-with': 'fleetcert-dashboard' };
 
@@ -16,14 +17,25 @@ function cookieValue(setCookie: string): string {
 describe('Dashboard sessions (POST/GET/DELETE /v1/admin/session)', () => {
   let api: TestApi;
   let prisma: PrismaClient;
+  // A database of its own: "nothing stored" is checked by counting whole tables, which
+  // the test file running beside this one (Jest runs two) would change meanwhile.
+  let database: Awaited<ReturnType<typeof isolatedDatabase>>;
 
   beforeAll(async () => {
+    database = await isolatedDatabase('session');
     api = await startTestApi(
-      testConfig({ FLEETCERT_FLEET_NAME: 'session', FLEETCERT_FLEET_ZONE: 'session.fleet.test' }),
+      testConfig({
+        DATABASE_URL: database.url,
+        FLEETCERT_FLEET_NAME: 'session',
+        FLEETCERT_FLEET_ZONE: 'session.fleet.test',
+      }),
     );
     prisma = api.app.get(PRISMA);
   });
-  afterAll(() => api.close());
+  afterAll(async () => {
+    await api?.close();
+    await database?.drop();
+  });
 
   async function signIn(
     apiKey: string,
@@ -176,6 +188,7 @@ describe('Dashboard sessions (POST/GET/DELETE /v1/admin/session)', () => {
   it('should mark the cookie Secure when the API is reached over HTTPS through a trusted proxy', async () => {
     const proxied = await startTestApi(
       testConfig({
+        DATABASE_URL: database.url,
         FLEETCERT_FLEET_NAME: 'session',
         FLEETCERT_FLEET_ZONE: 'session.fleet.test',
         FLEETCERT_HTTP_TRUST_PROXY: 'true',

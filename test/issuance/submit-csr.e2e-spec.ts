@@ -5,6 +5,7 @@ import { IssuanceQueue } from '../../apps/api/src/queue/issuance-queue';
 import { CsrSignatureChecks } from '../../apps/api/src/certificates/csr-signature-checks';
 import { startTestApi, TestApi } from '../support/api';
 import { testConfig } from '../support/config';
+import { isolatedDatabase } from '../support/isolated-database';
 import { metricValue } from '../support/prometheus';
 
 const ZONE = 'submit.fleet.test';
@@ -15,10 +16,15 @@ describe('POST /v1/certificates (API side, no worker)', () => {
   let prisma: PrismaClient;
   let queue: Queue;
   let admin: string;
+  // A database of its own: "nothing stored" is checked by counting whole tables, which
+  // the test file running beside this one (Jest runs two) would change meanwhile.
+  let database: Awaited<ReturnType<typeof isolatedDatabase>>;
 
   beforeAll(async () => {
+    database = await isolatedDatabase('submit');
     api = await startTestApi(
       testConfig({
+        DATABASE_URL: database.url,
         FLEETCERT_FLEET_NAME: 'submit',
         FLEETCERT_FLEET_ZONE: ZONE,
         FLEETCERT_MAX_IDENTIFIERS: '3',
@@ -28,7 +34,10 @@ describe('POST /v1/certificates (API side, no worker)', () => {
     queue = api.app.get(IssuanceQueue).queue;
     admin = await api.operatorKey();
   });
-  afterAll(() => api.close());
+  afterAll(async () => {
+    await api?.close();
+    await database?.drop();
+  });
 
   async function newDevice(): Promise<{ id: string; hostname: string; token: string }> {
     return (await api.request('POST', '/v1/admin/devices', { token: admin, body: {} })).body;

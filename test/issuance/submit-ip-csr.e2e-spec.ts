@@ -5,6 +5,7 @@ import { IssuanceQueue } from '../../apps/api/src/queue/issuance-queue';
 import { FixtureCa } from '../acme/support/fixture-ca';
 import { startTestApi, TestApi } from '../support/api';
 import { testConfig } from '../support/config';
+import { isolatedDatabase } from '../support/isolated-database';
 
 const ZONE = 'submit-ip.fleet.test';
 // A public address the device reports; no traffic is ever sent to it in these tests.
@@ -21,12 +22,17 @@ describe('POST /v1/certificates with IP addresses (API side)', () => {
   let prisma: PrismaClient;
   let queue: Queue;
   let admin: string;
+  // A database of its own: "nothing stored" is checked by counting whole tables, which
+  // the test file running beside this one (Jest runs two) would change meanwhile.
+  let database: Awaited<ReturnType<typeof isolatedDatabase>>;
 
   beforeAll(async () => {
     ca = new FixtureCa();
     await ca.start();
+    database = await isolatedDatabase('submitip');
     api = await startTestApi(
       testConfig({
+        DATABASE_URL: database.url,
         FLEETCERT_FLEET_NAME: 'submit-ip',
         FLEETCERT_FLEET_ZONE: ZONE,
         FLEETCERT_ACME_DIRECTORY_URL: ca.directoryUrl,
@@ -39,6 +45,7 @@ describe('POST /v1/certificates with IP addresses (API side)', () => {
   afterAll(async () => {
     await api?.close();
     await ca?.stop();
+    await database?.drop();
   });
 
   async function device(addresses: { ipv4?: string | null; ipv6?: string | null } = { ipv4: PUBLIC_V4 }) {
