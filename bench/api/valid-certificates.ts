@@ -23,7 +23,7 @@ export async function issueValidCertificates(
     const id = await submitCsr(apiUrl, device, csrs[i]);
     const deadline = Date.now() + 300_000;
     for (;;) {
-      const { status } = (await fetchCertificate(apiUrl, device, id)).body;
+      const { status } = await fetchCertificate(apiUrl, device, id);
       if (status === 'valid') {
         [issued, progressAt] = [issued + 1, Date.now()];
         return { device, id };

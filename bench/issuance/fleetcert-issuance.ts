@@ -98,7 +98,7 @@ async function measure(
 
   // Every device fetches its chain once: part of the flow and of the API's CPU.
   const fetched = await mapLimit(o.devices, 50, async (device, i) => {
-    const { body } = await fetchCertificate(o.apiUrl, device, ids[i]);
+    const body = await fetchCertificate(o.apiUrl, device, ids[i]);
     return body.status === 'valid' && body.certificate?.includes('BEGIN CERTIFICATE') === true;
   });
 

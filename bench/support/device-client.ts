@@ -6,8 +6,8 @@ import type { EnrolledDevice } from './bench-stack';
  * the fleet runs inside the benchmark process, on the same two cores as the API, the
  * worker, Postgres, Pebble and BIND9, so whatever the client spends is taken from them.
  * `node:http` with one keep-alive agent costs about a third of what `fetch` (undici, WHATWG
- * streams) costs a request: 500 submissions took the benchmark process ~0.75 s of CPU with
- * `fetch`, during the row's busiest seconds (BENCHMARKS.md, eleventh pass).
+ * streams) costs a request: during the 500 submissions the devices took 0.27–0.45 s of CPU
+ * this way, 0.84–1.37 s with `fetch` (BENCHMARKS.md, eleventh pass, item 46).
  */
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
@@ -81,12 +81,12 @@ export async function submitCsr(
   }
 }
 
-/** A device fetching its certificate request (`GET /v1/certificates/{id}`): the status and, once valid, the chain. */
+/** A device fetching its certificate request (`GET /v1/certificates/{id}`): its status and, once valid, the chain. */
 export async function fetchCertificate(
   apiUrl: string,
   device: EnrolledDevice,
   id: string,
-): Promise<{ status: number; body: { status?: string; certificate?: string } }> {
+): Promise<{ status?: string; certificate?: string }> {
   const res = await deviceRequest(`${apiUrl}/v1/certificates/${id}`, device.token, 'GET');
-  return { status: res.status, body: (res.body ?? {}) as { status?: string; certificate?: string } };
+  return (res.body ?? {}) as { status?: string; certificate?: string };
 }
