@@ -351,6 +351,58 @@ describe('AcmeClientCa against a scripted CA', () => {
       const finalized = await ca.finalize(order, Buffer.from([0x30, 0x00]));
       expect(finalized.status).toBe('processing');
     });
+
+    it('should finalize an authorized order at once, without polling it for ready', async () => {
+      const ca = newCa();
+      const order = await ca.createOrder({ identifiers: [{ type: 'dns', value: 'a.example.com' }] });
+      const finalized = await ca.finalizeAuthorized(
+        order,
+        Buffer.from([0x30, 0x00]),
+        new Date(Date.now() + 5000),
+      );
+      expect(finalized.status).toBe('processing');
+      expect(fixture.posts('/finalize/1')).toHaveLength(1);
+      expect(fixture.posts('/order/1')).toHaveLength(0);
+    });
+
+    it('should wait for ready and finalize again when the CA answers orderNotReady', async () => {
+      const notReady = {
+        status: 403,
+        body: { type: 'urn:ietf:params:acme:error:orderNotReady', detail: 'order is pending' },
+      };
+      const orderIn = (status: string) => ({
+        status: 200,
+        body: { status, identifiers: [], authorizations: [], finalize: `${fixture.url}/finalize/1` },
+      });
+      fixture.script('/finalize/1', notReady);
+      // finalize's own look (still pending), then the wait's polls: pending, ready.
+      fixture.script('/order/1', orderIn('pending'), orderIn('pending'), orderIn('ready'));
+      const ca = newCa();
+      const order = await ca.createOrder({ identifiers: [{ type: 'dns', value: 'a.example.com' }] });
+      const finalized = await ca.finalizeAuthorized(
+        order,
+        Buffer.from([0x30, 0x00]),
+        new Date(Date.now() + 5000),
+      );
+      expect(finalized.status).toBe('processing');
+      expect(fixture.posts('/finalize/1')).toHaveLength(2);
+      expect(fixture.posts('/order/1')).toHaveLength(3);
+    });
+
+    it('should pass on any other finalize error', async () => {
+      fixture.script('/finalize/1', {
+        status: 403,
+        body: { type: 'urn:ietf:params:acme:error:badCSR', detail: 'key too small' },
+      });
+      const ca = newCa();
+      const order = await ca.createOrder({ identifiers: [{ type: 'dns', value: 'a.example.com' }] });
+      const error = await ca
+        .finalizeAuthorized(order, Buffer.from([0x30, 0x00]), new Date(Date.now() + 5000))
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(AcmeProblemError);
+      expect((error as AcmeProblemError).code).toBe('badCSR');
+      expect(fixture.posts('/order/1')).toHaveLength(0);
+    });
   });
 
   describe('renewalInfo', () => {

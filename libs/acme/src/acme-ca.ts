@@ -205,6 +205,18 @@ export class AcmeClientCa implements AcmeCa {
     }
   }
 
+  async finalizeAuthorized(order: AcmeOrder, csrDer: Uint8Array, deadline: Date): Promise<AcmeOrder> {
+    try {
+      return await this.finalize(order, csrDer);
+    } catch (error) {
+      // The CA has not yet moved the order on from its authorizations (finalize already
+      // returned one that is processing or valid): wait for it, as a poll first would have.
+      if (!(error instanceof AcmeProblemError && error.code === 'orderNotReady')) throw error;
+      const current = await this.waitForOrder(order.url, ['ready', 'valid'], deadline);
+      return current.status === 'valid' ? current : this.finalize(current, csrDer);
+    }
+  }
+
   async downloadCertificate(order: AcmeOrder): Promise<string> {
     if (order.status !== 'valid' || !order.certificate) {
       throw new Error(`order ${order.url} has no certificate to download (status "${order.status}")`);

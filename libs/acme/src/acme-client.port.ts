@@ -45,6 +45,13 @@ export interface AcmeCa {
 
   /** Finalizes a `ready` order with the device's CSR (DER). Returns the order, `processing` or `valid`. */
   finalize(order: AcmeOrder, csrDer: Uint8Array): Promise<AcmeOrder>;
+  /**
+   * Finalizes an order whose authorizations have all been seen `valid`, without polling it
+   * for `ready` first: RFC 8555 §7.1.6 makes such an order `ready`, and certbot and lego
+   * finalize at once too. Should the CA still answer `orderNotReady`, the order is waited
+   * for (until `deadline`) and finalized once `ready`. Returns the order, `processing` or `valid`.
+   */
+  finalizeAuthorized(order: AcmeOrder, csrDer: Uint8Array, deadline: Date): Promise<AcmeOrder>;
   /** The PEM chain of a `valid` order, leaf first. */
   downloadCertificate(order: AcmeOrder): Promise<string>;
   /** Revokes with the account key (the account must have issued it, or hold authorizations for all its names). */

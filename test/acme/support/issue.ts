@@ -5,7 +5,8 @@ export type ChallengeSolver = (ca: AcmeCa, authorizationUrl: string, deadline: D
 
 /**
  * The order life cycle the worker will run, reduced to its ACME steps: order, solve every
- * pending authorization, wait for `ready`, finalize, wait for `valid`, download.
+ * pending authorization, finalize (at once: every authorization is valid), wait for
+ * `valid`, download.
  */
 export async function issue(
   ca: AcmeCa,
@@ -17,8 +18,7 @@ export async function issue(
   const deadline = new Date(Date.now() + timeoutMs);
   const order = await ca.createOrder({ identifiers });
   for (const url of order.authorizations) await solve(ca, url, deadline);
-  const ready = await ca.waitForOrder(order.url, ['ready', 'valid'], deadline);
-  const finalized = ready.status === 'valid' ? ready : await ca.finalize(ready, csrDer);
+  const finalized = await ca.finalizeAuthorized(order, csrDer, deadline);
   const valid =
     finalized.status === 'valid' ? finalized : await ca.waitForOrder(order.url, ['valid'], deadline);
   return { order: valid, chainPem: await ca.downloadCertificate(valid) };
