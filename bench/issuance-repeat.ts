@@ -10,8 +10,15 @@
 // in a Pebble deadlock is run again, up to N extra times, and counted in the report.
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { certsPerSecond, cpuPerCert, IssuanceResult } from './issuance/issuance-result';
+import {
+  certsPerSecond,
+  cpuPerCert,
+  IssuanceResult,
+  machineBusyShare,
+  machineCpuPerCert,
+} from './issuance/issuance-result';
 import { fixed } from './support/stats';
 import { renderTable } from './support/table';
 
@@ -22,6 +29,7 @@ const USAGE = `Usage: npm run bench:repeat -- [--repeat N] [options]
   rows are never run here.`;
 
 const ROOT = join(__dirname, '..');
+const CORES = cpus().length;
 
 interface Repeat {
   fleetcert: IssuanceResult;
@@ -121,6 +129,8 @@ function repeatTable(repeats: readonly Repeat[]): string {
       'fleetcert CPU ms/cert',
       '+ Postgres',
       'baseline CPU ms/cert',
+      'machine busy % (fleetcert / baseline)',
+      'machine CPU ms/cert (fleetcert / baseline)',
       'load at start',
     ],
     repeats.map((r, i) => [
@@ -135,6 +145,8 @@ function repeatTable(repeats: readonly Repeat[]): string {
         1,
       ),
       fixed(cpuPerCert(r.baseline) * 1000, 1),
+      `${fixed(machineBusyShare(r.fleetcert, CORES) * 100, 0)} / ${fixed(machineBusyShare(r.baseline, CORES) * 100, 0)}`,
+      `${fixed(machineCpuPerCert(r.fleetcert) * 1000, 1)} / ${fixed(machineCpuPerCert(r.baseline) * 1000, 1)}`,
       r.fleetcert.load,
     ]),
   );

@@ -70,6 +70,7 @@ export async function runBareBaseline(opts: {
     orderMs: summarize(ok.map((r) => r.end - r.start)),
     cpuSeconds: out.cpuSeconds,
     cpuBreakdown: { baseline: out.cpuSeconds },
+    machine: out.machine,
     orderStepMs: Object.fromEntries(
       Object.entries(out.steps).map(([step, { ms, count }]) => [step, ms / count]),
     ),

@@ -10,6 +10,7 @@ import { AcmeClientCa } from '@fleetcert/acme';
 import { createDnsProvider, PropagationChecker, TsigAlgorithm } from '@fleetcert/dns';
 import { InMemoryAccountStore } from '../../libs/acme/src/testing/in-memory-account-store';
 import { pebbleStallError, STALL_MS } from '../support/pebble-stall';
+import { machineBusySeconds } from '../support/proc';
 import { mapLimit } from '../support/stats';
 
 export interface BareBaselineInput {
@@ -30,6 +31,8 @@ export interface BareBaselineOutput {
   t0: number;
   results: { name: string; start: number; end: number; ok: boolean; error?: string }[];
   cpuSeconds: number;
+  /** The whole machine's busy CPU seconds over the row, and the row's seconds (see IssuanceResult). */
+  machine: { busySeconds: number; windowSeconds: number };
   /** Milliseconds spent and times seen per order step, on the clock only (as fleetcert's `/metrics`). */
   steps: Record<string, { ms: number; count: number }>;
 }
@@ -107,6 +110,7 @@ async function main(inputPath: string): Promise<void> {
     throw new Error(`warm-up: ${warmedUp.filter((ok) => !ok).length} names failed`);
 
   const cpu0 = process.cpuUsage();
+  const busy0 = machineBusySeconds();
   const t0 = Date.now();
   timing = true;
   const results = await mapLimit(input.names, input.concurrency, async (name, i) => {
@@ -121,9 +125,16 @@ async function main(inputPath: string): Promise<void> {
     }
   });
   const cpu = process.cpuUsage(cpu0);
+  const machine = { busySeconds: machineBusySeconds() - busy0, windowSeconds: (Date.now() - t0) / 1000 };
   watch.stop();
   ca.close();
-  const output: BareBaselineOutput = { t0, results, cpuSeconds: (cpu.user + cpu.system) / 1e6, steps };
+  const output: BareBaselineOutput = {
+    t0,
+    results,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    machine,
+    steps,
+  };
   process.stdout.write(`${JSON.stringify(output)}\n`);
 }
 

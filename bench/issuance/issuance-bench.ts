@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { startPebble } from '../../test/support/pebble';
@@ -14,7 +15,7 @@ import { checkCertbot, checkLego } from '../support/tools';
 import { waitForRequests } from '../support/wait-for-requests';
 import { runBareBaseline } from './bare-baseline-run';
 import { runFleetcertIssuance } from './fleetcert-issuance';
-import { certsPerSecond, cpuPerCert, IssuanceResult } from './issuance-result';
+import { certsPerSecond, cpuPerCert, IssuanceResult, machineNote } from './issuance-result';
 import {
   prepareCertbot,
   prepareLego,
@@ -92,13 +93,13 @@ export async function runIssuanceBench(o: IssuanceBenchOptions): Promise<Issuanc
           }),
         ),
       );
-      noteWarmUp(results.at(-1)!, o.warmUp);
+      noteRow(results.at(-1)!, o.warmUp);
       o.log(line(results.at(-1)!));
       o.log(`bare baseline: ${o.count} certificates, concurrency ${concurrency}`);
       const baselineCsrs = await makeCsrs(names);
       const warmUp = { names: warmUpNames, csrs: await makeCsrs(warmUpNames) };
       results.push(await baselineOnItsOwnPebble(o, names, baselineCsrs, warmUp, concurrency));
-      noteWarmUp(results.at(-1)!, o.warmUp);
+      noteRow(results.at(-1)!, o.warmUp);
       o.log(line(results.at(-1)!));
     }
 
@@ -200,7 +201,10 @@ async function withPeerCpu(peers: Peers, row: () => Promise<IssuanceResult>): Pr
   return { ...result, peerCpuSeconds: used.pebble + used.bind9 };
 }
 
-function noteWarmUp(result: IssuanceResult, warmUp: number): void {
+/** The notes every fleetcert and baseline row carries: how busy the machine was, and the warm-up. */
+function noteRow(result: IssuanceResult, warmUp: number): void {
+  const machine = machineNote(result, cpus().length);
+  if (machine) result.notes.push(machine);
   result.notes.push(
     `${warmUp} warm-up name${warmUp === 1 ? '' : 's'} issued first, off the clock and the CPU count`,
   );

@@ -22,6 +22,12 @@ export interface IssuanceResult {
   dependencyCpu?: Record<string, number>;
   /** CPU seconds Pebble and BIND9 used during the row: the CA and DNS work every tool causes. */
   peerCpuSeconds?: number;
+  /**
+   * The whole machine over the row (every process: the tool's, its dependencies', Pebble and
+   * BIND9, the simulated devices), from `/proc/stat`: busy CPU seconds of all cores, and the
+   * seconds they were counted over. Says whether the row was short of CPU.
+   */
+  machine?: { busySeconds: number; windowSeconds: number };
   /** Highest resident memory per process during the run, in MiB. */
   peakRssMiB?: Record<string, number>;
   /** fleetcert: mean milliseconds of each step of an order, from the worker's `/metrics`. */
@@ -33,6 +39,22 @@ export interface IssuanceResult {
 
 export function certsPerSecond(r: IssuanceResult): number {
   return r.succeeded / r.wallSeconds;
+}
+
+/** Share of the machine's cores busy over the row (NaN when not measured). */
+export function machineBusyShare(r: IssuanceResult, cores: number): number {
+  return r.machine ? r.machine.busySeconds / (r.machine.windowSeconds * cores) : NaN;
+}
+
+/** The whole machine's CPU seconds per certificate over the row, every process counted (NaN when not measured). */
+export function machineCpuPerCert(r: IssuanceResult): number {
+  return r.machine ? r.machine.busySeconds / r.succeeded : NaN;
+}
+
+/** The note on how busy the machine was over the row, when it was measured. */
+export function machineNote(r: IssuanceResult, cores: number): string | undefined {
+  if (!r.machine || r.succeeded === 0) return undefined;
+  return `machine: ${(machineBusyShare(r, cores) * 100).toFixed(0)}% of ${cores} cores busy over the row; ${(machineCpuPerCert(r) * 1000).toFixed(1)} ms of CPU a certificate, all processes counted`;
 }
 
 export function cpuPerCert(r: IssuanceResult): number {
