@@ -3,6 +3,7 @@ import {
   AcmeClientCa,
   AcmeDeadlineError,
   AcmeNetworkError,
+  AcmeOrder,
   AcmeProblemError,
   classifyAcmeError,
   RetryEvent,
@@ -352,14 +353,15 @@ describe('AcmeClientCa against a scripted CA', () => {
       expect(finalized.status).toBe('processing');
     });
 
-    it('should finalize an authorized order at once, without polling it for ready', async () => {
+    /** A new order, finalized as the worker does once its authorizations are valid. */
+    async function finalizeAuthorizedOrder(): Promise<AcmeOrder> {
       const ca = newCa();
       const order = await ca.createOrder({ identifiers: [{ type: 'dns', value: 'a.example.com' }] });
-      const finalized = await ca.finalizeAuthorized(
-        order,
-        Buffer.from([0x30, 0x00]),
-        new Date(Date.now() + 5000),
-      );
+      return ca.finalizeAuthorized(order, Buffer.from([0x30, 0x00]), new Date(Date.now() + 5000));
+    }
+
+    it('should finalize an authorized order at once, without polling it for ready', async () => {
+      const finalized = await finalizeAuthorizedOrder();
       expect(finalized.status).toBe('processing');
       expect(fixture.posts('/finalize/1')).toHaveLength(1);
       expect(fixture.posts('/order/1')).toHaveLength(0);
@@ -377,13 +379,7 @@ describe('AcmeClientCa against a scripted CA', () => {
       fixture.script('/finalize/1', notReady);
       // finalize's own look (still pending), then the wait's polls: pending, ready.
       fixture.script('/order/1', orderIn('pending'), orderIn('pending'), orderIn('ready'));
-      const ca = newCa();
-      const order = await ca.createOrder({ identifiers: [{ type: 'dns', value: 'a.example.com' }] });
-      const finalized = await ca.finalizeAuthorized(
-        order,
-        Buffer.from([0x30, 0x00]),
-        new Date(Date.now() + 5000),
-      );
+      const finalized = await finalizeAuthorizedOrder();
       expect(finalized.status).toBe('processing');
       expect(fixture.posts('/finalize/1')).toHaveLength(2);
       expect(fixture.posts('/order/1')).toHaveLength(3);
@@ -394,11 +390,7 @@ describe('AcmeClientCa against a scripted CA', () => {
         status: 403,
         body: { type: 'urn:ietf:params:acme:error:badCSR', detail: 'key too small' },
       });
-      const ca = newCa();
-      const order = await ca.createOrder({ identifiers: [{ type: 'dns', value: 'a.example.com' }] });
-      const error = await ca
-        .finalizeAuthorized(order, Buffer.from([0x30, 0x00]), new Date(Date.now() + 5000))
-        .catch((e: unknown) => e);
+      const error = await finalizeAuthorizedOrder().catch((e: unknown) => e);
       expect(error).toBeInstanceOf(AcmeProblemError);
       expect((error as AcmeProblemError).code).toBe('badCSR');
       expect(fixture.posts('/order/1')).toHaveLength(0);
