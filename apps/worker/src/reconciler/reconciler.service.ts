@@ -53,8 +53,9 @@ export class ReconcilerService implements OnApplicationBootstrap, OnApplicationS
       const page = await this.requests.listOpenIdsUpdatedBefore(before, PAGE, afterId);
       if (page.length === 0) break;
       afterId = page[page.length - 1].id;
-      // The page's lookups go out together: one after another, a pass over 5,000 open
-      // (e.g. deferred) requests took 1.4 s and 1.2 s of this process's CPU.
+      // A page's lookups go out together. Fetching each job and then its state, one request
+      // after another, cost a pass over 5,000 open (e.g. deferred) requests 1.4 s and 1.2 s
+      // of CPU; this way 0.34 s and 0.33 s (bench/micro/reconcile-pass.ts).
       const outcomes = await Promise.all(page.map((r) => this.requeueIfJobless(queue, r)));
       requeued += outcomes.filter(Boolean).length;
     }
