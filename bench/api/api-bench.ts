@@ -7,7 +7,7 @@ import { makeCsrs } from '../support/csrs';
 import { cycleFor, LoadResult, sendEachOnce, WRK_THREADS } from '../support/load-generator';
 import type { FleetcertProcess } from '../support/fleetcert-process';
 import { loadNow } from '../support/machine';
-import { CpuMeter, MiB, RssSampler, machineBusySeconds } from '../support/proc';
+import { CpuMeter, MiB, RssSampler, startMachineWindow } from '../support/proc';
 import { gcBetween, gcTotals } from '../support/gc-pauses';
 import { inProfileWindow } from '../support/profile-windows';
 import { fixed } from '../support/stats';
@@ -174,12 +174,12 @@ async function measured(
   const redisCpu = await new RedisServerCpu(redis).start();
   const cpu = new CpuMeter({ api: api.pid }).start();
   const rss = new RssSampler({ api: api.pid }).start();
-  const machineBefore = machineBusySeconds();
+  const endMachineWindow = startMachineWindow();
   const result = await inProfileWindow(
     `${name}, ${pacing(offeredPerSecond)}, ${processes} API process${processes > 1 ? 'es' : ''}`,
     run,
   );
-  const machineUsed = machineBusySeconds() - machineBefore;
+  const machineUsed = endMachineWindow().busySeconds;
   const used = cpu.stop().api;
   const peak = rss.stop().api;
   const postgresUsed = await postgres.stop();

@@ -10,7 +10,7 @@ import { AcmeClientCa } from '@fleetcert/acme';
 import { createDnsProvider, PropagationChecker, TsigAlgorithm } from '@fleetcert/dns';
 import { InMemoryAccountStore } from '../../libs/acme/src/testing/in-memory-account-store';
 import { pebbleStallError, STALL_MS } from '../support/pebble-stall';
-import { machineBusySeconds } from '../support/proc';
+import { MachineWindow, startMachineWindow } from '../support/proc';
 import { mapLimit } from '../support/stats';
 
 export interface BareBaselineInput {
@@ -31,8 +31,8 @@ export interface BareBaselineOutput {
   t0: number;
   results: { name: string; start: number; end: number; ok: boolean; error?: string }[];
   cpuSeconds: number;
-  /** The whole machine's busy CPU seconds over the row, and the row's seconds (see IssuanceResult). */
-  machine: { busySeconds: number; windowSeconds: number };
+  /** The whole machine over the row (see IssuanceResult). */
+  machine: MachineWindow;
   /** Milliseconds spent and times seen per order step, on the clock only (as fleetcert's `/metrics`). */
   steps: Record<string, { ms: number; count: number }>;
 }
@@ -110,7 +110,7 @@ async function main(inputPath: string): Promise<void> {
     throw new Error(`warm-up: ${warmedUp.filter((ok) => !ok).length} names failed`);
 
   const cpu0 = process.cpuUsage();
-  const busy0 = machineBusySeconds();
+  const endMachineWindow = startMachineWindow();
   const t0 = Date.now();
   timing = true;
   const results = await mapLimit(input.names, input.concurrency, async (name, i) => {
@@ -125,7 +125,7 @@ async function main(inputPath: string): Promise<void> {
     }
   });
   const cpu = process.cpuUsage(cpu0);
-  const machine = { busySeconds: machineBusySeconds() - busy0, windowSeconds: (Date.now() - t0) / 1000 };
+  const machine = endMachineWindow();
   watch.stop();
   ca.close();
   const output: BareBaselineOutput = {

@@ -9,7 +9,7 @@ import type { FleetcertProcess } from '../support/fleetcert-process';
 import { loadNow } from '../support/machine';
 import { meanStepMs, orderStepTotals, workerMetricsUrl } from '../support/order-steps';
 import { inProfileWindow } from '../support/profile-windows';
-import { CpuMeter, machineBusySeconds, MiB, RssSampler } from '../support/proc';
+import { CpuMeter, MiB, RssSampler, startMachineWindow } from '../support/proc';
 import { fetchCertificate, submitCsr } from '../support/device-client';
 import { waitForRequests } from '../support/wait-for-requests';
 import { mapLimit, summarize } from '../support/stats';
@@ -73,7 +73,7 @@ async function measure(
   const t0 = Date.now();
   // The simulated devices run in this process: their CPU is reported, not counted as fleetcert's.
   const devicesCpu0 = process.cpuUsage();
-  const busy0 = machineBusySeconds();
+  const endMachineWindow = startMachineWindow();
   // Devices submit at once, and retry a 5xx like the reference agent would (each retry is
   // counted and reported: under this burst the API should not fail at all).
   const retried: Record<string, number> = {};
@@ -91,7 +91,7 @@ async function measure(
   const burst = { ms: Date.now() - t0, cpu: cpu.stop(), devicesCpu: process.cpuUsage(devicesCpu0) };
 
   await waitForRequests(o.pg, ids, 'fleetcert', o.timeoutMs ?? 15 * 60_000);
-  const machine = { busySeconds: machineBusySeconds() - busy0, windowSeconds: (Date.now() - t0) / 1000 };
+  const machine = endMachineWindow();
   const { rows } = await o.pg.query<{ id: string; status: string; completed: Date }>(
     `SELECT id, status::text, "completedAt" AS completed FROM certificate_requests WHERE id = ANY($1::uuid[])`,
     [ids],

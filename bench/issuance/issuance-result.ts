@@ -1,3 +1,4 @@
+import type { MachineWindow } from '../support/proc';
 import type { LatencySummary } from '../support/stats';
 
 /** One row of the issuance comparison. */
@@ -27,7 +28,7 @@ export interface IssuanceResult {
    * BIND9, the simulated devices), from `/proc/stat`: busy CPU seconds of all cores, and the
    * seconds they were counted over. Says whether the row was short of CPU.
    */
-  machine?: { busySeconds: number; windowSeconds: number };
+  machine?: MachineWindow;
   /** Highest resident memory per process during the run, in MiB. */
   peakRssMiB?: Record<string, number>;
   /** fleetcert: mean milliseconds of each step of an order, from the worker's `/metrics`. */

@@ -31,10 +31,23 @@ export function cpuSeconds(pid: number): number | undefined {
  * CPU seconds the whole machine has been busy (every core, every process: user, nice, system,
  * irq, softirq and steal from `/proc/stat`), to see how much of the machine a run used.
  */
-export function machineBusySeconds(): number {
+function machineBusySeconds(): number {
   const cpu = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number);
   const [user, nice, system, , , irq, softirq, steal] = cpu;
   return (user + nice + system + irq + softirq + steal) / ticksPerSecond();
+}
+
+/** The machine's busy CPU seconds over a window, and the window's length in seconds. */
+export interface MachineWindow {
+  busySeconds: number;
+  windowSeconds: number;
+}
+
+/** Starts a {@link MachineWindow} now; the function returned ends it when called. */
+export function startMachineWindow(): () => MachineWindow {
+  const busy0 = machineBusySeconds();
+  const t0 = Date.now();
+  return () => ({ busySeconds: machineBusySeconds() - busy0, windowSeconds: (Date.now() - t0) / 1000 });
 }
 
 /** Resident memory now (`VmRSS`) and its peak since the process started (`VmHWM`), in bytes. */
