@@ -10,7 +10,7 @@ import { AcmeClientCa } from '@fleetcert/acme';
 import { createDnsProvider, PropagationChecker, TsigAlgorithm } from '@fleetcert/dns';
 import { InMemoryAccountStore } from '../../libs/acme/src/testing/in-memory-account-store';
 import { pebbleStallError, STALL_MS } from '../support/pebble-stall';
-import { MachineWindow, startMachineWindow } from '../support/proc';
+import { MachineWindow, startMachineWindow, usageSeconds } from '../support/proc';
 import { mapLimit } from '../support/stats';
 
 export interface BareBaselineInput {
@@ -131,7 +131,7 @@ async function main(inputPath: string): Promise<void> {
   const output: BareBaselineOutput = {
     t0,
     results,
-    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    cpuSeconds: usageSeconds(cpu),
     machine,
     steps,
   };

@@ -9,7 +9,7 @@ import type { FleetcertProcess } from '../support/fleetcert-process';
 import { loadNow } from '../support/machine';
 import { meanStepMs, orderStepTotals, workerMetricsUrl } from '../support/order-steps';
 import { inProfileWindow } from '../support/profile-windows';
-import { CpuMeter, MiB, RssSampler, startMachineWindow } from '../support/proc';
+import { CpuMeter, MiB, RssSampler, startMachineWindow, usageSeconds } from '../support/proc';
 import { fetchCertificate, submitCsr } from '../support/device-client';
 import { waitForRequests } from '../support/wait-for-requests';
 import { mapLimit, summarize } from '../support/stats';
@@ -134,14 +134,10 @@ async function measure(
       ...Object.entries(retried).map(
         ([status, n]) => `${n} submissions answered ${status} during the burst and were retried`,
       ),
-      `submission burst: ${o.devices.length} submissions in ${(burst.ms / 1000).toFixed(1)} s; CPU meanwhile: API ${burst.cpu.api.toFixed(2)} s, worker ${burst.cpu.worker.toFixed(2)} s, the simulated devices ${cpuSeconds(burst.devicesCpu).toFixed(2)} s (${cpuSeconds(devicesCpu).toFixed(2)} s over the row, not counted as fleetcert's)`,
+      `submission burst: ${o.devices.length} submissions in ${(burst.ms / 1000).toFixed(1)} s; CPU meanwhile: API ${burst.cpu.api.toFixed(2)} s, worker ${burst.cpu.worker.toFixed(2)} s, the simulated devices ${usageSeconds(burst.devicesCpu).toFixed(2)} s (${usageSeconds(devicesCpu).toFixed(2)} s over the row, not counted as fleetcert's)`,
       `certificates stored per second of the row: ${perSecond(valid.map((s) => byId.get(s.id)!.completed.getTime() - t0)).join(', ')}`,
     ],
   };
-}
-
-function cpuSeconds(usage: NodeJS.CpuUsage): number {
-  return (usage.user + usage.system) / 1e6;
 }
 
 /** How many of `offsetsMs` fall in each second from 0: the row's timeline. */

@@ -27,6 +27,11 @@ export function cpuSeconds(pid: number): number | undefined {
   return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond();
 }
 
+/** A `process.cpuUsage()` reading (user + system, µs) in seconds. */
+export function usageSeconds(usage: NodeJS.CpuUsage): number {
+  return (usage.user + usage.system) / 1e6;
+}
+
 /**
  * CPU seconds the whole machine has been busy (every core, every process: user, nice, system,
  * irq, softirq and steal from `/proc/stat`), to see how much of the machine a run used.
