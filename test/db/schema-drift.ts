@@ -34,6 +34,8 @@ interface DmmfIndex {
   dbName?: string | null;
   algorithm?: string;
   fields: { name: string; sortOrder?: 'asc' | 'desc' }[];
+  /** The predicate of a partial index (`where: raw("…")`), which the DMMF leaves out: read from the schema text. */
+  where?: string;
 }
 export interface Datamodel {
   models: DmmfModel[];
@@ -44,7 +46,38 @@ export interface Datamodel {
 /** The datamodel part of the DMMF of a Prisma schema. */
 export function datamodelOf(schemaText: string): Datamodel {
   const dmmf = JSON.parse(get_dmmf(JSON.stringify({ prismaSchema: [['schema.prisma', schemaText]] })));
-  return dmmf.datamodel as Datamodel;
+  const datamodel = dmmf.datamodel as Datamodel;
+  for (const [key, where] of partialIndexPredicates(schemaText)) {
+    const index = datamodel.indexes.find(
+      (i) => i.type === 'normal' && `${i.model}(${i.fields.map((f) => f.name).join(', ')})` === key,
+    );
+    if (index) index.where = where;
+  }
+  return datamodel;
+}
+
+/**
+ * `Model(field, …)` → predicate of each `@@index([…], where: raw("…"))` in the schema text
+ * (the `partialIndexes` preview feature; Prisma's DMMF does not carry the predicate).
+ */
+function partialIndexPredicates(schemaText: string): Map<string, string> {
+  const predicates = new Map<string, string>();
+  for (const model of schemaText.matchAll(/^model (\w+) \{([\s\S]*?)^\}/gm)) {
+    for (const index of model[2].matchAll(
+      /@@index\(\[([^\]]*)\][^\n]*?where:\s*raw\("((?:[^"\\]|\\.)*)"\)/g,
+    )) {
+      const fields = index[1].split(',').map((f) => f.trim());
+      predicates.set(`${model[1]}(${fields.join(', ')})`, JSON.parse(`"${index[2]}"`) as string);
+    }
+  }
+  return predicates;
+}
+
+/** A predicate as Postgres prints it (`pg_get_expr`) and as written: without outer parentheses or spaces. */
+function normalizedPredicate(predicate: string): string {
+  let p = predicate.replace(/\s+/g, '');
+  while (p.startsWith('(') && p.endsWith(')')) p = p.slice(1, -1);
+  return p;
 }
 
 const POSTGRES_IDENTIFIER_LIMIT = 63;
@@ -143,7 +176,7 @@ interface IndexRow {
   unique: boolean;
   method: string;
   has_expressions: boolean;
-  partial: boolean;
+  predicate: string | null;
   columns: string[];
   options: number[];
 }
@@ -185,7 +218,7 @@ async function describeDatabase(db: ClientBase) {
   );
   const indexes = await db.query<IndexRow>(
     `SELECT i.relname AS name, t.relname AS table, ix.indisprimary AS primary, ix.indisunique AS unique,
-            am.amname AS method, ix.indexprs IS NOT NULL AS has_expressions, ix.indpred IS NOT NULL AS partial,
+            am.amname AS method, ix.indexprs IS NOT NULL AS has_expressions, pg_get_expr(ix.indpred, ix.indrelid) AS predicate,
             ARRAY(SELECT a.attname::text FROM unnest(ix.indkey::int2[]) WITH ORDINALITY k(attnum, ord)
                     JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum ORDER BY k.ord) AS columns,
             ix.indoption::int2[] AS options
@@ -330,7 +363,12 @@ export async function schemaDrift(datamodel: Datamodel, db: ClientBase): Promise
       foundKind !== kind && `is a ${foundKind}`,
       JSON.stringify(found.columns) !== JSON.stringify(columns) && `covers (${found.columns.join(', ')})`,
       found.has_expressions && 'has expressions',
-      found.partial && 'is partial',
+      found.predicate !== null && index.where === undefined && `is partial (WHERE ${found.predicate})`,
+      index.where !== undefined &&
+        (found.predicate === null
+          ? 'is not partial'
+          : normalizedPredicate(found.predicate) !== normalizedPredicate(index.where) &&
+            `is partial WHERE ${found.predicate}, schema says WHERE ${index.where}`),
       found.method !== (index.algorithm ?? 'BTree').toLowerCase() && `uses ${found.method}`,
       JSON.stringify(found.options.map((o) => (o & 1) === 1)) !== JSON.stringify(descending) &&
         'has other sort orders',

@@ -81,6 +81,24 @@ describe('prisma/migrations', () => {
         'index certificates_notAfter_idx on certificates(notAfter): not in the schema',
       ],
       [
+        'a partial @@index made full',
+        '@@index([supersededById], where: raw("\\"supersededById\\" IS NOT NULL"))',
+        '@@index([supersededById])',
+        'index certificates_supersededById_idx on certificates(supersededById): is partial (WHERE',
+      ],
+      [
+        'a changed partial-index predicate',
+        'where: raw("\\"supersededById\\" IS NOT NULL")',
+        'where: raw("\\"supersededAt\\" IS NOT NULL")',
+        'schema says WHERE "supersededAt" IS NOT NULL',
+      ],
+      [
+        'an @@index made partial',
+        '  @@index([notAfter])\n',
+        '  @@index([notAfter], where: raw("\\"revokedAt\\" IS NULL"))\n',
+        'index certificates_notAfter_idx on certificates(notAfter): is not partial',
+      ],
+      [
         'reordered @@index columns',
         '@@index([status, createdAt])',
         '@@index([createdAt, status])',

@@ -287,8 +287,11 @@ const BEGIN_ATTEMPT = statement(
   `WITH started AS (
      UPDATE certificate_requests r
         SET status = 'processing', attempts = r.attempts + 1, "deferredUntil" = NULL, "updatedAt" = ${utcParam(2)}
-       FROM devices d
-      WHERE r.id = $1::uuid AND d.id = r."deviceId" AND d.status = 'active'
+      WHERE r.id = $1::uuid
+        -- A scalar subquery, not a join, so the device is read by its key whatever the
+        -- planner believes: without statistics it took status = 'active' to be rare and
+        -- walked every active device through the status index (test/db/hot-path-rows).
+        AND (SELECT d.status FROM devices d WHERE d.id = r."deviceId") = 'active'
         AND r.status IN ('pending', 'deferred', 'processing')
         AND (r."deferredUntil" IS NULL OR r."deferredUntil" <= ${utcParam(2)})
      RETURNING r.id)

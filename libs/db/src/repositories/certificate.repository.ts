@@ -122,9 +122,8 @@ const STORE_ISSUED = statement(
      UPDATE certificate_requests
         SET status = 'valid', "completedAt" = ${utcParam(13)}, "errorType" = NULL, "errorDetail" = NULL,
             "deferredUntil" = NULL, "updatedAt" = ${utcParam(13)}
-      WHERE id = $1::uuid),
-   refilled AS (
-     DELETE FROM rate_limit_buckets
-      WHERE scope = $14 AND ("limitName", key) IN (SELECT * FROM unnest($15::text[], $16::text[])))
-   SELECT id::text AS id FROM created`,
+      WHERE id = $1::uuid)
+   -- The refill, a pair at a time by the buckets' unique index (migration
+   -- 20261123080000_plans_without_statistics), once for the one created row.
+   SELECT id::text AS id, fleetcert_refill_buckets($14, $15::text[], $16::text[]) AS refilled FROM created`,
 );

@@ -283,14 +283,24 @@ const TOKEN_WITH_DEVICE_COLUMNS = `t.id, t."deviceId", t.prefix, t.hash, t."crea
           f.name AS "fleetName", f.zone, f.privacy, f."allowMixedIdentifiers", f."defaultProfile",
           f."createdAt" AS "fleetCreatedAt", f."updatedAt" AS "fleetUpdatedAt"`;
 
-/** $1 prefixes (unique, so at most one row each). */
+/**
+ * $1 prefixes (unique, so at most one row each). Each prefix is looked up on its own
+ * (LATERAL, kept apart by OFFSET 0): its token by the prefix index, then the device and fleet
+ * by their keys. As one join, the planner hashed the whole devices table for a few tokens
+ * whenever it believed the table small, and kept that plan as the fleet grew
+ * (test/db/hot-path-rows).
+ */
 const TOKENS_BY_PREFIX = statement(
   'devices.tokensByPrefix',
-  `SELECT ${TOKEN_WITH_DEVICE_COLUMNS}
-     FROM device_tokens t
-     JOIN devices d ON d.id = t."deviceId"
-     JOIN fleets f ON f.id = d."fleetId"
-    WHERE t.prefix = ANY($1::text[])`,
+  `SELECT x.*
+     FROM unnest($1::text[]) AS p(prefix)
+    CROSS JOIN LATERAL (
+      SELECT ${TOKEN_WITH_DEVICE_COLUMNS}
+        FROM device_tokens t
+        JOIN devices d ON d.id = t."deviceId"
+        JOIN fleets f ON f.id = d."fleetId"
+       WHERE t.prefix = p.prefix
+      OFFSET 0) x`,
 );
 
 /**
@@ -305,6 +315,9 @@ const STAMP_TOKEN_USES = statement(
   `UPDATE device_tokens t SET "lastUsedAt" = v.at AT TIME ZONE 'UTC'
      FROM unnest($1::uuid[], $2::timestamptz[]) AS v(id, at)
     WHERE t.id = v.id
+      -- Redundant with the join, but an index condition: the tokens are found by their keys
+      -- rather than by hashing the whole table against the batch.
+      AND t.id = ANY($1::uuid[])
       AND (t."lastUsedAt" IS NULL OR t."lastUsedAt" < v.at AT TIME ZONE 'UTC')`,
 );
 
