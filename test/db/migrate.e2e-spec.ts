@@ -203,29 +203,29 @@ describe('migrate', () => {
     await withDatabase(name, (client) =>
       client.query(
         `INSERT INTO _prisma_migrations (id, checksum, migration_name, logs, applied_steps_count)
-         VALUES ('00000000-0000-4000-8000-000000000000', 'x', '20261123000000_broken', 'boom', 0)`,
+         VALUES ('00000000-0000-4000-8000-000000000000', 'x', '29991231000000_broken', 'boom', 0)`,
       ),
     );
     const dir = await copyOfMigrations();
-    await addMigration(dir, '20261123000000_broken', 'SELECT 1;\n');
+    await addMigration(dir, '29991231000000_broken', 'SELECT 1;\n');
 
     const error = await migrationError(migrate({ databaseUrl: url, migrationsDir: dir }));
 
     expect(error.code).toBe('FAILED_MIGRATION');
-    expect(error.message).toContain('20261123000000_broken');
+    expect(error.message).toContain('29991231000000_broken');
   });
 
   it('should roll back a failing migration, record it as rolled back, and apply it once fixed', async () => {
     const name = newDatabase('rollback');
     const url = databaseUrl(name);
     const dir = await copyOfMigrations();
-    const bad = '20261123000000_bad';
+    const bad = '29991231000000_bad';
     await addMigration(dir, bad, 'CREATE TABLE "half_done" ("a" INTEGER);\nSELECT 1 / 0;\n');
 
     const error = await migrationError(migrate({ databaseUrl: url, migrationsDir: dir }));
 
     expect(error.code).toBe('MIGRATION_FAILED');
-    expect(error.message).toMatch(/20261123000000_bad failed and was rolled back: division by zero/);
+    expect(error.message).toMatch(/29991231000000_bad failed and was rolled back: division by zero/);
     const tables = await withDatabase(name, (client) =>
       client.query(
         "SELECT to_regclass('half_done') IS NULL AS gone, to_regclass('fleets') IS NOT NULL AS init",
