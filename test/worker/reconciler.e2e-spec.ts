@@ -143,4 +143,43 @@ describe('Reconciler', () => {
     // A second pass finds every open request with a live job.
     expect(await reconciler.reconcile()).toBe(0);
   }, 60_000);
+
+  it('should leave alone a job that failed an attempt and waits for its retry', async () => {
+    const [retrying] = await requests(1, 'pending', new Date(Date.now() - HOUR));
+    await queue.add(
+      'issue',
+      { requestId: retrying },
+      { jobId: retrying, attempts: 2, backoff: { type: 'fixed', delay: HOUR } },
+    );
+    const connection = createRedisConnection(config.redis.url, 'worker', 'reconciler-test-worker');
+    const worker = new Worker(
+      ISSUANCE_QUEUE,
+      async () => {
+        throw new Error('try again later');
+      },
+      { connection, prefix: config.redis.prefix },
+    );
+    try {
+      await waitFor(
+        () => queue.getJobState(retrying),
+        (state) => state === 'delayed',
+        { what: 'the job to wait for its retry' },
+      );
+    } finally {
+      await worker.close();
+      connection.disconnect();
+    }
+    const before = (await queue.getJob(retrying))!;
+    expect(before.attemptsMade).toBe(1);
+
+    // Other tests' requests may be due for a requeue by now: only this job is looked at.
+    await reconciler.reconcile();
+
+    // Enqueued again, it would be a new job: waiting, no attempt made.
+    const after = (await queue.getJob(retrying))!;
+    expect({ state: await queue.getJobState(retrying), attemptsMade: after.attemptsMade }).toEqual({
+      state: 'delayed',
+      attemptsMade: 1,
+    });
+  }, 30_000);
 });

@@ -53,33 +53,46 @@ export class ReconcilerService implements OnApplicationBootstrap, OnApplicationS
       const page = await this.requests.listOpenIdsUpdatedBefore(before, PAGE, afterId);
       if (page.length === 0) break;
       afterId = page[page.length - 1].id;
-      // A page's lookups go out together. Fetching each job and then its state, one request
-      // after another, cost a pass over 5,000 open (e.g. deferred) requests 1.4 s and 1.2 s
-      // of CPU; this way 0.34 s and 0.33 s (bench/micro/reconcile-pass.ts).
-      const outcomes = await Promise.all(page.map((r) => this.requeueIfJobless(queue, r)));
-      requeued += outcomes.filter(Boolean).length;
+      const live = await this.idsWithLiveJobs(
+        queue,
+        page.map((r) => r.id),
+      );
+      const jobless = page.filter((r) => !live.has(r.id));
+      await Promise.all(jobless.map((r) => this.requeue(queue, r)));
+      requeued += jobless.length;
     }
     if (requeued > 0) this.logger.log({ requeued }, 're-enqueued unfinished requests that had no job');
     return requeued;
   }
 
   /**
-   * Enqueues the request again unless a job of its id is waiting, delayed or running. Only
-   * the job's state is read (one script), not the job itself: its data and options are
-   * not needed to decide.
+   * Which of `ids` have a job still to run (waiting, delayed, prioritized or active): one
+   * pipelined HMGET a job, in one round trip. A job's hash exists as long as the job does,
+   * and BullMQ sets its `finishedOn` when it completes or fails for good (and clears it when
+   * a finished job is sent back to wait). `getJobState` finds a waiting job with LPOS over
+   * the whole wait list instead: a pass over a backlog of N waiting jobs cost Redis's one
+   * thread O(N²), 5.0–5.7 s every pass for 20,000 (bench/micro/reconcile-pass.ts).
    */
-  private async requeueIfJobless(
-    queue: Queue,
-    r: { id: string; deferredUntil: Date | null },
-  ): Promise<boolean> {
-    const state = await queue.getJobState(r.id);
-    if (state !== 'completed' && state !== 'failed' && state !== 'unknown') return false;
+  private async idsWithLiveJobs(queue: Queue, ids: string[]): Promise<Set<string>> {
+    const pipeline = this.connection!.pipeline();
+    for (const id of ids) pipeline.hmget(queue.toKey(id), 'name', 'finishedOn');
+    const replies = (await pipeline.exec()) ?? [];
+    const live = new Set<string>();
+    replies.forEach(([err, reply], i) => {
+      if (err) throw err;
+      const [name, finishedOn] = reply as [string | null, string | null];
+      if (name !== null && finishedOn === null) live.add(ids[i]);
+    });
+    return live;
+  }
+
+  /** Enqueues the request again, in place of a finished job or of a lost one. */
+  private async requeue(queue: Queue, r: { id: string; deferredUntil: Date | null }): Promise<void> {
     // A finished job, or what is left of a lost one, keeps the request's id: adding under
     // that id would be a no-op until it is gone (removing a missing job is harmless).
     await queue.remove(r.id);
     const delay = r.deferredUntil ? r.deferredUntil.getTime() - Date.now() : 0;
     await queue.add('issue', { requestId: r.id }, issueJobOptions(r.id, delay));
-    return true;
   }
 
   async onApplicationShutdown(): Promise<void> {
