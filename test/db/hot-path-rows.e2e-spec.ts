@@ -44,6 +44,7 @@ interface Connection {
 }
 
 const CALL_NAMES = [
+  'CSR submission',
   'beginAttempt',
   'rate-limit settlement',
   'saveOrderUrl',
@@ -64,6 +65,23 @@ function connection(url: string): Connection {
   const rateLimits = new RateLimitRepository(prisma, pool);
   const devices = new DeviceRepository(prisma, pool);
   const calls: Record<(typeof CALL_NAMES)[number], Call> = {
+    // The state read under the device's lock, then the request stored if it did not change.
+    'CSR submission': async (p) => {
+      const query = {
+        deviceId: p.deviceId,
+        csrSha256: randomBytes(32).toString('hex'),
+        identifierSet: p.identifierSet,
+        withLive: true,
+      };
+      const observed = await requests.submissionState(query);
+      const outcome = await requests.createIfUnchanged(query, observed.version, {
+        identifiers: p.identifiers,
+        csrPem: 'csr',
+        publicKeySha256: randomBytes(32).toString('hex'),
+        challengeType: 'dns_01',
+      });
+      if (!('created' in outcome)) throw new Error('the submission was not stored');
+    },
     beginAttempt: (p) => requests.beginAttempt(p.requestId, new Date(), new Date(Date.now() - 3_600_000)),
     'rate-limit settlement': (p) =>
       rateLimits.apply(
