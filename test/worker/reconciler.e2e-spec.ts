@@ -83,27 +83,34 @@ describe('Reconciler', () => {
     return rows.map((r) => r.id);
   }
 
-  /** Runs jobs of these ids once on a short-lived worker: those in `failing` fail, the rest complete. */
-  async function endJobs(ids: string[], failing: Set<string>): Promise<void> {
-    for (const id of ids) await queue.add('issue', { requestId: id }, { jobId: id, attempts: 1 });
+  /** Runs `processor` on a short-lived worker until `done` holds of what `read` returns. */
+  async function withWorker<T>(
+    processor: (job: Job) => Promise<void>,
+    read: () => Promise<T>,
+    done: (value: T) => boolean,
+    what: string,
+  ): Promise<void> {
     const connection = createRedisConnection(config.redis.url, 'worker', 'reconciler-test-worker');
-    const worker = new Worker(
-      ISSUANCE_QUEUE,
-      async (job: Job) => {
-        if (failing.has(job.id!)) throw new Error('gave up');
-      },
-      { connection, prefix: config.redis.prefix },
-    );
+    const worker = new Worker(ISSUANCE_QUEUE, processor, { connection, prefix: config.redis.prefix });
     try {
-      await waitFor(
-        () => Promise.all(ids.map((id) => queue.getJobState(id))),
-        (states) => states.every((s) => s === 'completed' || s === 'failed'),
-        { what: 'the jobs to end' },
-      );
+      await waitFor(read, done, { what });
     } finally {
       await worker.close();
       connection.disconnect();
     }
+  }
+
+  /** Runs jobs of these ids once on a short-lived worker: those in `failing` fail, the rest complete. */
+  async function endJobs(ids: string[], failing: Set<string>): Promise<void> {
+    for (const id of ids) await queue.add('issue', { requestId: id }, { jobId: id, attempts: 1 });
+    await withWorker(
+      async (job) => {
+        if (failing.has(job.id!)) throw new Error('gave up');
+      },
+      () => Promise.all(ids.map((id) => queue.getJobState(id))),
+      (states) => states.every((s) => s === 'completed' || s === 'failed'),
+      'the jobs to end',
+    );
   }
 
   it('should enqueue again every open request without a live job, and nothing else', async () => {
@@ -151,24 +158,14 @@ describe('Reconciler', () => {
       { requestId: retrying },
       { jobId: retrying, attempts: 2, backoff: { type: 'fixed', delay: HOUR } },
     );
-    const connection = createRedisConnection(config.redis.url, 'worker', 'reconciler-test-worker');
-    const worker = new Worker(
-      ISSUANCE_QUEUE,
+    await withWorker(
       async () => {
         throw new Error('try again later');
       },
-      { connection, prefix: config.redis.prefix },
+      () => queue.getJobState(retrying),
+      (state) => state === 'delayed',
+      'the job to wait for its retry',
     );
-    try {
-      await waitFor(
-        () => queue.getJobState(retrying),
-        (state) => state === 'delayed',
-        { what: 'the job to wait for its retry' },
-      );
-    } finally {
-      await worker.close();
-      connection.disconnect();
-    }
     const before = (await queue.getJob(retrying))!;
     expect(before.attemptsMade).toBe(1);
 
