@@ -2,15 +2,20 @@
 // ratio moves by ±10% with the machine's other work, more than most changes worth
 // measuring, so a claim about the ratio should rest on the median of several.
 //
-//   npm run bench:repeat -- [--repeat N] [options of npm run bench]
+//   npm run bench:repeat -- [--repeat N] [--against REV] [options of npm run bench]
+//
+// With --against, the same runs of another commit (built in a `git worktree`) alternate
+// with this checkout's, so both meet the same spells of the machine's other work: the
+// way to tell whether a change moved the ratio (sequential sets of runs differed by 0.08×
+// on the same code, BENCHMARKS.md item 57).
 //
 // Each repeat is a whole `bench/main.ts --parts issuance --lego '' --certbot ''` in a
 // child process: a fresh Pebble, BIND9, database, API and worker every time (Pebble 2.4
 // wedges after ~850 orders, so one Pebble cannot serve many repeats). A repeat that ends
 // in a Pebble deadlock is run again, up to N extra times, and counted in the report.
-import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   certsPerSecond,
@@ -23,7 +28,9 @@ import { fixed } from './support/stats';
 import { renderTable } from './support/table';
 
 const USAGE = `Usage: npm run bench:repeat -- [--repeat N] [options]
-  --repeat N   issuance runs, each on fresh peers and processes (default 5)
+  --repeat N      issuance runs, each on fresh peers and processes (default 5)
+  --against REV   also run commit REV (built in a git worktree), alternating with this
+                  checkout run by run, and compare the two
   Any other option goes to every run (npm run bench -- --help lists them), e.g.
   --count 300, --concurrency 16, --warm-up 50, --node-options=...; the lego and certbot
   rows are never run here.`;
@@ -40,6 +47,7 @@ interface Repeat {
 async function main(): Promise<void> {
   // Only --repeat and --help are this script's; everything else goes to each run as given.
   let repeatArg = '5';
+  let against: string | undefined;
   const passOn: string[] = [];
   const argv = process.argv.slice(2);
   for (let i = 0; i < argv.length; i++) {
@@ -49,6 +57,8 @@ async function main(): Promise<void> {
     }
     if (argv[i] === '--repeat') repeatArg = argv[++i] ?? '';
     else if (argv[i].startsWith('--repeat=')) repeatArg = argv[i].slice('--repeat='.length);
+    else if (argv[i] === '--against') against = argv[++i];
+    else if (argv[i].startsWith('--against=')) against = argv[i].slice('--against='.length);
     else passOn.push(argv[i]);
   }
   const repeat = Number(repeatArg);
@@ -58,44 +68,116 @@ async function main(): Promise<void> {
   mkdirSync(workDir, { recursive: true });
   const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 
-  const repeats: Repeat[] = [];
-  let deadlocks = 0;
-  for (let run = 1; repeats.length < repeat; run++) {
-    if (run > 2 * repeat)
-      throw new Error(`${deadlocks} of ${run - 1} runs ended in a Pebble deadlock: giving up`);
-    log(`run ${run} (${repeats.length} of ${repeat} done)`);
-    const outcome = await runOnce(passOn, join(workDir, `run-${run}.log`));
-    if (outcome === 'pebble deadlock') {
-      deadlocks++;
-      log(`run ${run}: Pebble deadlocked; running again`);
-      continue;
+  const checkouts: Checkout[] = [{ label: 'this checkout', root: ROOT, repeats: [], deadlocks: 0 }];
+  if (against !== undefined) checkouts.push(buildWorktree(against, log));
+  try {
+    for (let index = 1; index <= repeat; index++) {
+      // A B, B A, A B…: neither checkout always runs first in its pair.
+      const order = index % 2 === 1 ? checkouts : [...checkouts].reverse();
+      for (const checkout of order) await repeatOnce(checkout, index, repeat, passOn, workDir, log);
     }
-    repeats.push(outcome);
-    log(
-      `run ${run}: fleetcert ${fixed(certsPerSecond(outcome.fleetcert), 1)}/s, baseline ${fixed(certsPerSecond(outcome.baseline), 1)}/s, ratio ${fixed(ratioOf(outcome), 2)}×`,
-    );
+  } finally {
+    for (const checkout of checkouts.slice(1)) removeWorktree(checkout.root);
   }
 
+  const sections = checkouts.flatMap((c) => [
+    ...(checkouts.length > 1 ? [`## ${c.label}`, ''] : []),
+    repeatTable(c.repeats),
+    '',
+    ...summaryLines(c.repeats, c.deadlocks, c.root === ROOT).map((l) => `- ${l}`),
+    '',
+  ]);
   const report = [
-    `# fleetcert issuance against the bare baseline, ${repeat} runs`,
+    `# fleetcert issuance against the bare baseline, ${repeat} runs${checkouts.length > 1 ? ' of each checkout, alternating' : ''}`,
     '',
     `Command: npm run bench:repeat -- ${process.argv.slice(2).join(' ')}`,
     '',
-    repeatTable(repeats),
-    '',
-    ...summaryLines(repeats, deadlocks).map((l) => `- ${l}`),
+    ...sections,
+    ...(checkouts.length > 1 ? [`- ${pairedLine(checkouts[0], checkouts[1])}`] : []),
   ].join('\n');
   console.log(`\n${report}\n`);
   writeFileSync(join(workDir, 'report.md'), `${report}\n`);
   log(`written: ${join(workDir, 'report.md')}`);
 }
 
+/** A tree of the code under test, and its runs so far. */
+interface Checkout {
+  label: string;
+  root: string;
+  repeats: Repeat[];
+  deadlocks: number;
+}
+
+/** The `index`-th run of `checkout`, run again while Pebble deadlocks (up to `repeat` times in all). */
+async function repeatOnce(
+  checkout: Checkout,
+  index: number,
+  repeat: number,
+  passOn: string[],
+  workDir: string,
+  log: (line: string) => void,
+): Promise<void> {
+  for (;;) {
+    const attempt = checkout.repeats.length + checkout.deadlocks + 1;
+    if (checkout.deadlocks >= repeat)
+      throw new Error(`${checkout.label}: ${checkout.deadlocks} runs ended in a Pebble deadlock: giving up`);
+    log(`${checkout.label}, run ${index} of ${repeat}`);
+    const logName = `${checkout.label.replace(/\W+/g, '-')}-run-${attempt}.log`;
+    const outcome = await runOnce(checkout.root, passOn, join(workDir, logName));
+    if (outcome === 'pebble deadlock') {
+      checkout.deadlocks++;
+      log(`${checkout.label}, run ${index}: Pebble deadlocked; running again`);
+      continue;
+    }
+    checkout.repeats.push(outcome);
+    log(
+      `${checkout.label}, run ${index}: fleetcert ${fixed(certsPerSecond(outcome.fleetcert), 1)}/s, baseline ${fixed(certsPerSecond(outcome.baseline), 1)}/s, ratio ${fixed(ratioOf(outcome), 2)}×`,
+    );
+    return;
+  }
+}
+
+/** Commit `rev` checked out beside this one, sharing its node_modules, and built. */
+function buildWorktree(rev: string, log: (line: string) => void): Checkout {
+  // Outside this tree, so that a run cut short leaves nothing the type check or lint would read.
+  const root = mkdtempSync(join(tmpdir(), 'fleetcert-against-'));
+  const commit = execFileSync('git', ['rev-parse', '--short', `${rev}^{commit}`], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  }).trim();
+  log(`building ${rev} (${commit}) in ${root}`);
+  execFileSync('git', ['worktree', 'add', '--detach', root, commit], { cwd: ROOT, stdio: 'ignore' });
+  try {
+    symlinkSync(join(ROOT, 'node_modules'), join(root, 'node_modules'));
+    execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'ignore' });
+  } catch (err) {
+    removeWorktree(root);
+    throw err;
+  }
+  return { label: rev === commit ? rev : `${rev} (${commit})`, root, repeats: [], deadlocks: 0 };
+}
+
+function removeWorktree(root: string): void {
+  execFileSync('git', ['worktree', 'remove', '--force', root], { cwd: ROOT, stdio: 'ignore' });
+}
+
+/** The two checkouts' runs side by side: run k of one ran just before run k of the other. */
+function pairedLine(current: Checkout, other: Checkout): string {
+  const differences = current.repeats.map((r, i) => ratioOf(r) - ratioOf(other.repeats[i]));
+  const higher = differences.filter((d) => d > 0).length;
+  return (
+    `${current.label} against ${other.label}: median ratio ${fixed(median(current.repeats.map(ratioOf)), 2)}× against ` +
+    `${fixed(median(other.repeats.map(ratioOf)), 2)}×; run by run, the median difference is ` +
+    `${fixed(median(differences), 3)}× (higher in ${higher} of ${differences.length} pairs)`
+  );
+}
+
 /** One issuance run in a child process; its results, or the fact that Pebble deadlocked. */
-function runOnce(passOn: string[], logPath: string): Promise<Repeat | 'pebble deadlock'> {
-  const args = [join(ROOT, 'bench/run.mjs'), join(ROOT, 'bench/main.ts')];
+function runOnce(root: string, passOn: string[], logPath: string): Promise<Repeat | 'pebble deadlock'> {
+  const args = [join(root, 'bench/run.mjs'), join(root, 'bench/main.ts')];
   args.push(...passOn, '--parts', 'issuance', '--lego', '', '--certbot', '');
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -152,14 +234,16 @@ function repeatTable(repeats: readonly Repeat[]): string {
   );
 }
 
-function summaryLines(repeats: readonly Repeat[], deadlocks: number): string[] {
+function summaryLines(repeats: readonly Repeat[], deadlocks: number, reportsKept = true): string[] {
   const ratios = repeats.map(ratioOf);
   const met = ratios.filter((r) => r >= 0.8).length;
   return [
     `fleetcert / bare baseline throughput: median ${fixed(median(ratios), 2)}× (min ${fixed(Math.min(...ratios), 2)}×, max ${fixed(Math.max(...ratios), 2)}×); ≥ 0.8× in ${met} of ${ratios.length} runs`,
     `fleetcert certs/s: median ${fixed(median(repeats.map((r) => certsPerSecond(r.fleetcert))), 2)}; baseline: median ${fixed(median(repeats.map((r) => certsPerSecond(r.baseline))), 2)}`,
     ...(deadlocks ? [`${deadlocks} more runs ended in a Pebble deadlock and were run again`] : []),
-    `each run's report: ${repeats.map((r) => r.reportPath.replace(`${ROOT}/`, '')).join(', ')}`,
+    reportsKept
+      ? `each run's report: ${repeats.map((r) => r.reportPath.replace(`${ROOT}/`, '')).join(', ')}`
+      : "each run's report was removed with the worktree; its output is in this run's directory",
   ];
 }
 
