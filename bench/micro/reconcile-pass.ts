@@ -19,6 +19,7 @@ import { createRedisConnection, ISSUANCE_QUEUE, issueJobOptions } from '@fleetce
 import { ReconcilerService } from '../../apps/worker/src/reconciler/reconciler.service';
 import { isolatedDatabase } from '../../test/support/isolated-database';
 import { RedisServerCpu } from '../support/dependency-cpu';
+import { usageSeconds } from '../support/proc';
 
 const OPEN = Number(process.argv[2] ?? 5000);
 const WAITING = process.argv[3] === 'waiting';
@@ -78,7 +79,7 @@ async function main(): Promise<void> {
       const redisSeconds = await redisServer.stop();
       console.log(
         `pass ${pass}: ${OPEN} open requests with live ${WAITING ? 'waiting' : 'delayed'} jobs in ` +
-          `${(performance.now() - t0).toFixed(0)} ms, ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms of CPU, ` +
+          `${(performance.now() - t0).toFixed(0)} ms, ${(usageSeconds(cpu) * 1000).toFixed(0)} ms of CPU, ` +
           `Redis ${(redisSeconds * 1000).toFixed(0)} ms of CPU, ${requeued} enqueued again`,
       );
     }
