@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { runApiBench, apiTable, ApiBenchReport } from './api/api-bench';
+import { runApiBench, apiTable, ApiBenchReport, pacedWindowLines } from './api/api-bench';
 import { issueValidCertificates } from './api/valid-certificates';
 import {
   issuanceRatios,
@@ -257,6 +257,7 @@ async function main(): Promise<void> {
       apiTable(apiReport),
       '',
       ...apiReport.notes.map((n) => `- ${n}`),
+      ...pacedWindowLines(apiReport).map((n) => `- ${n}`),
     );
   if (scale)
     sections.push('', '## Fleet scale', '', scaleTable(scale), '', ...scale.notes.map((n) => `- ${n}`));

@@ -10,6 +10,7 @@ import { loadNow } from '../support/machine';
 import { CpuMeter, MiB, RssSampler, startMachineWindow } from '../support/proc';
 import { gcBetween, gcTotals } from '../support/gc-pauses';
 import { inProfileWindow } from '../support/profile-windows';
+import { describeSlowWindows } from '../support/paced-windows';
 import { fixed } from '../support/stats';
 import { renderTable } from '../support/table';
 
@@ -34,6 +35,11 @@ export interface ApiRun {
   p99FromSendMs?: number;
   /** Paced rows: p99 of the 2xx answers alone, from when each was due. */
   p99OkMs?: number;
+  /**
+   * Paced rows: the slowest answer (ms from when due) among the requests due in each 100 ms
+   * of the schedule (bench/support/paced-windows.ts).
+   */
+  windowMaxMs?: number[];
   non2xx: number;
   errors: number;
   connections: number;
@@ -199,6 +205,7 @@ async function measured(
     maxMs: result.latency.max,
     p99FromSendMs: result.paced?.fromSend.p99,
     p99OkMs: result.paced?.ok.p99,
+    windowMaxMs: result.paced?.windowMaxMs,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
     connections: result.paced ? PACED_CONNECTIONS : CONNECTIONS,
@@ -263,6 +270,20 @@ function fetches(
   });
 }
 
+/**
+ * For each paced row, where in its schedule the answers over the target's p99 were due: a
+ * few stretches a second apart are stalls (the collector, other work); many windows a
+ * steady tail.
+ */
+export function pacedWindowLines(report: ApiBenchReport): string[] {
+  return report.runs
+    .filter((r) => r.windowMaxMs !== undefined)
+    .map(
+      (r) =>
+        `${r.name}, ${r.processes} API process${r.processes > 1 ? 'es' : ''}, ${pacing(r.offeredPerSecond)}: ${describeSlowWindows(r.windowMaxMs!, r.target.p99Ms)}`,
+    );
+}
+
 /** How a row sends: "closed loop", or "paced at N/s". */
 function pacing(ratePerSecond: number | undefined): string {
   return ratePerSecond === undefined ? 'closed loop' : `paced at ${ratePerSecond}/s`;
@@ -283,7 +304,7 @@ function line(r: ApiRun): string {
   const p99 =
     r.p99FromSendMs === undefined
       ? `${r.p99Ms} ms`
-      : `${r.p99Ms} ms (from send ${r.p99FromSendMs} ms, 2xx alone ${r.p99OkMs} ms)`;
+      : `${r.p99Ms} ms (from send ${r.p99FromSendMs} ms, 2xx alone ${r.p99OkMs} ms; ${describeSlowWindows(r.windowMaxMs ?? [], r.target.p99Ms)})`;
   return `  → offered ${offered(r)}, ${r.requests} requests: ${r.perSecond.toFixed(0)} 2xx/s, p50 ${r.p50Ms} ms, p99 ${p99}, non-2xx ${r.non2xx}, errors ${r.errors}, ${r.cpuMsPerRequest.toFixed(2)} API CPU-ms/request (Postgres ${r.postgresCpuMsPerRequest.toFixed(2)}, Redis ${r.redisCpuMsPerRequest.toFixed(2)}, load generator ${r.loadGeneratorCpuMsPerRequest.toFixed(2)}, whole machine ${r.machineCpuMsPerRequest.toFixed(2)}), API RSS ${r.apiPeakRssMiB.toFixed(0)} MiB, GC ${r.gc.msPerSecond.toFixed(0)} ms/s with ${r.gc.over10ms} pauses > 10 ms (${Object.entries(
     r.gc.over10msByKind,
   )

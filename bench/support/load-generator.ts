@@ -66,6 +66,12 @@ export interface LoadResult {
     fromSend: Latency;
     /** The 2xx answers alone, from when each was due (a request turned away is not served). */
     ok: Latency;
+    /**
+     * The slowest answer (ms, from when due) among the requests due in each 100 ms of the
+     * schedule, first window first; 0 where none was answered. Tells a few stalls (some
+     * windows far above the rest) from a steady tail.
+     */
+    windowMaxMs: number[];
   };
 }
 
@@ -107,6 +113,7 @@ interface WrkResult {
     latencyUs: { p50: number; p90: number; p99: number; max: number };
     fromSendUs: { p50: number; p90: number; p99: number; max: number };
     okLatencyUs: { p50: number; p90: number; p99: number; max: number };
+    windowMaxUs: number[];
   };
 }
 
@@ -168,7 +175,12 @@ function runWrk(opts: LoadOptions, mode: 'once' | 'cycle', seconds: number): Pro
         );
         return;
       }
-      resolve(toLoadResult(JSON.parse(line.slice(RESULT_PREFIX.length)) as WrkResult));
+      // A result line this code cannot read (a script of another shape) rejects, never hangs.
+      try {
+        resolve(toLoadResult(JSON.parse(line.slice(RESULT_PREFIX.length)) as WrkResult));
+      } catch (err) {
+        reject(new Error(`wrk's result could not be read (${(err as Error).message}): ${line}`));
+      }
     });
   });
 }
@@ -225,6 +237,7 @@ function toLoadResult(w: WrkResult): LoadResult {
         unpaired: w.paced.unpaired,
         fromSend: latency(w.paced.fromSendUs),
         ok: latency(w.paced.okLatencyUs),
+        windowMaxMs: w.paced.windowMaxUs.map(ms),
       },
     }),
   };

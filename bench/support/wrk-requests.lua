@@ -84,6 +84,10 @@ sent, answered, first_at, last_at = 0, 0, nil, nil
 paced_latencies, sent_latencies, unpaired, due_by_end = {}, {}, 0, 0
 -- The same from-due latencies of the 2xx answers alone (a 503 turned away fast is not served).
 ok_latencies = {}
+-- The slowest from-due latency among the slots due in each 100 ms of the schedule (index 1:
+-- the first 100 ms), in microseconds: shows whether a p99 is a few stalls or a steady tail.
+window_max = {}
+local WINDOW_SECONDS = 0.1
 
 function init(args)
   -- Line-buffered stdout (one C stream for the whole process): the caller sees the markers
@@ -168,6 +172,8 @@ function init(args)
       local from = slot and counts_from[slot]
       if from then
         paced_latencies[#paced_latencies + 1] = math.floor((t - from) * 1e6 + 0.5)
+        local w = math.floor(slot * interval / WINDOW_SECONDS) + 1
+        window_max[w] = math.max(window_max[w] or 0, paced_latencies[#paced_latencies])
         if status >= 200 and status < 300 then
           ok_latencies[#ok_latencies + 1] = paced_latencies[#paced_latencies]
         end
@@ -192,6 +198,7 @@ end
 function done(summary, latency)
   local first, last, sent_total = math.huge, -math.huge, 0
   local paced, from_send, ok, unpaired_total, due_total = {}, {}, {}, 0, 0
+  local windows = {}
   for _, thread in ipairs(threads) do
     first = math.min(first, thread:get("first_at") or math.huge)
     last = math.max(last, thread:get("last_at") or -math.huge)
@@ -206,6 +213,10 @@ function done(summary, latency)
       ok[#ok + 1] = us
     end
     unpaired_total = unpaired_total + thread:get("unpaired")
+    -- Threads keep schedules of their own from about the same start: merged by window.
+    for w, us in pairs(thread:get("window_max")) do
+      windows[w] = math.max(windows[w] or 0, us)
+    end
     due_total = due_total + thread:get("due_by_end")
   end
   table.sort(paced)
@@ -230,6 +241,11 @@ function done(summary, latency)
     return tonumber(tv.tv_sec) + tonumber(tv.tv_usec) / 1e6
   end
   local e = summary.errors
+  -- Windows in which no slot was answered (the run ended, or nothing came back) are 0.
+  local window_list = {}
+  for w = 1, table.maxn(windows) do
+    window_list[w] = tostring(windows[w] or 0)
+  end
   io.write(string.format(
     'fleetcert-wrk-result {"mode":"%s","threads":%d,"requests":%d,"sent":%d,"durationSeconds":%.6f,'
       .. '"latencyUs":{"p50":%d,"p90":%d,"p99":%d,"max":%d},'
@@ -238,7 +254,8 @@ function done(summary, latency)
       .. '"paced":{"rate":%.3f,"answers":%d,"unpaired":%d,"dueByEnd":%d,'
       .. '"latencyUs":{"p50":%d,"p90":%d,"p99":%d,"max":%d},'
       .. '"fromSendUs":{"p50":%d,"p90":%d,"p99":%d,"max":%d},'
-      .. '"okLatencyUs":{"p50":%d,"p90":%d,"p99":%d,"max":%d}}}\n',
+      .. '"okLatencyUs":{"p50":%d,"p90":%d,"p99":%d,"max":%d},'
+      .. '"windowMaxUs":[%s]}}\n',
     run_mode, #threads, summary.requests, sent_total, duration,
     latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max,
     e.connect, e.read, e.write, e.status, e.timeout,
@@ -247,6 +264,7 @@ function done(summary, latency)
     percentile(paced, 50), percentile(paced, 90), percentile(paced, 99), paced[#paced] or 0,
     percentile(from_send, 50), percentile(from_send, 90), percentile(from_send, 99),
     from_send[#from_send] or 0,
-    percentile(ok, 50), percentile(ok, 90), percentile(ok, 99), ok[#ok] or 0
+    percentile(ok, 50), percentile(ok, 90), percentile(ok, 99), ok[#ok] or 0,
+    table.concat(window_list, ",")
   ))
 end

@@ -1,6 +1,7 @@
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { cycleFor, HttpRequest, sendEachOnce } from '../../bench/support/load-generator';
+import { slowStretches } from '../../bench/support/paced-windows';
 
 // The benchmark's load generator against a real HTTP server that records what arrives: the
 // API rows are only right if every submission is sent exactly once and the counts are
@@ -175,6 +176,13 @@ describe('bench load generator (wrk)', () => {
       expect(result.latency.p99).toBeGreaterThan(200);
       expect(result.latency.p90).toBeGreaterThan(20);
       expect(result.paced!.fromSend.p99).toBeLessThan(100);
+      // By when they were due: 20 windows of 100 ms; the stall is in the sixth (request 500
+      // is due at 0.5 s), and the windows before it are quick.
+      const windows = result.paced!.windowMaxMs;
+      expect(windows).toHaveLength(20);
+      expect(windows[5]).toBeGreaterThanOrEqual(290);
+      for (const ms of windows.slice(0, 4)) expect(ms).toBeLessThan(150);
+      expect(slowStretches(windows, 200)[0]).toMatchObject({ fromSeconds: 0.5 });
       // The schedule holds overall: about 2 s for 2,000 requests, the stall caught up.
       expect(result.duration).toBeGreaterThan(1.8);
       expect(result.duration).toBeLessThan(3);
