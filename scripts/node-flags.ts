@@ -17,5 +17,18 @@
  */
 export const HEAP_LIMIT_MIB = 192;
 
+/**
+ * V8's allocation-site pretenuring, off. V8 watches where objects are allocated and, when
+ * every object of a site survived a young-generation collection, allocates that site's
+ * objects in the old generation from then on; it never takes the decision back. A server's
+ * request objects all survive a collection whenever one falls while they are in flight, so
+ * during start-up or any burst V8 tenured ~40 of the API's request-path sites (seen with
+ * `--trace-pretenuring`), and from then on their garbage went straight to the old
+ * generation: a major collection every ~1 s under load and fetches answered at p99 30–44 ms
+ * paced at 5,000/s. Without it: p99 4–16 ms, a quarter of the collector time
+ * (BENCHMARKS.md, fourteenth pass).
+ */
+export const NO_PRETENURING = '--no-allocation-site-pretenuring';
+
 /** The flags, in the order the npm scripts pass them. */
-export const NODE_FLAGS: readonly string[] = [`--max-old-space-size=${HEAP_LIMIT_MIB}`];
+export const NODE_FLAGS: readonly string[] = [`--max-old-space-size=${HEAP_LIMIT_MIB}`, NO_PRETENURING];

@@ -32,6 +32,16 @@ describe('the shipped Node flags', () => {
     }
   });
 
+  it('should turn off allocation-site pretenuring', () => {
+    // V8 prints every flag's value with --print-flag-values: on by default, off as shipped.
+    const value = execFileSync(process.execPath, [...NODE_FLAGS, '--print-flag-values', '-e', ''], {
+      encoding: 'utf8',
+    });
+    expect(value).toMatch(/^--no-allocation-site-pretenuring\b/m);
+    const defaults = execFileSync(process.execPath, ['--print-flag-values', '-e', ''], { encoding: 'utf8' });
+    expect(defaults).toMatch(/^--allocation-site-pretenuring\b/m);
+  });
+
   it('should bound the V8 heap to the documented limit', () => {
     const limit = Number(
       execFileSync(
