@@ -26,7 +26,8 @@ export const HEAP_LIMIT_MIB = 192;
  * `--trace-pretenuring`), and from then on their garbage went straight to the old
  * generation: a major collection every ~1 s under load and fetches answered at p99 30–44 ms
  * paced at 5,000/s. Without it: p99 4–16 ms, a quarter of the collector time
- * (BENCHMARKS.md, fourteenth pass).
+ * (BENCHMARKS.md, fourteenth pass). The worker runs with it too (its issuance rate did not
+ * change either way), so both processes share one set of flags.
  */
 export const NO_PRETENURING = '--no-allocation-site-pretenuring';
 
