@@ -6,12 +6,12 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import Redis from 'ioredis';
 import { Client } from 'pg';
 import { migrate } from '../../libs/db/src/migrate';
 import { Bind9Handle, startBind9 } from '../../test/support/bind9';
 import { PebbleHandle, startPebble } from '../../test/support/pebble';
 import { TEST_POSTGRES_BASE } from '../../test/support/postgres';
+import { deleteRedisKeys } from '../../test/support/redis-keys';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '../..');
@@ -71,17 +71,7 @@ export async function createBenchDatabase(tag: string): Promise<BenchDatabase> {
       } finally {
         await admin.end();
       }
-      const redis = new Redis(REDIS_URL);
-      try {
-        let cursor = '0';
-        do {
-          const [next, keys] = await redis.scan(cursor, 'MATCH', `${redisPrefix}*`, 'COUNT', 1000);
-          if (keys.length) await redis.del(...keys);
-          cursor = next;
-        } while (cursor !== '0');
-      } finally {
-        redis.disconnect();
-      }
+      await deleteRedisKeys(REDIS_URL, redisPrefix);
     },
   };
 }

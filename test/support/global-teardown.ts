@@ -1,6 +1,6 @@
-import Redis from 'ioredis';
 import { Client } from 'pg';
 import { adminDatabaseUrl } from './postgres';
+import { deleteRedisKeys } from './redis-keys';
 
 /** Drops this run's database and deletes this run's Redis keys. */
 export default async function globalTeardown(): Promise<void> {
@@ -21,16 +21,6 @@ export default async function globalTeardown(): Promise<void> {
   }
   const prefix = process.env.FLEETCERT_REDIS_PREFIX;
   if (prefix?.startsWith('fleetcert-test-')) {
-    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-    try {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-        if (keys.length) await redis.del(...keys);
-        cursor = next;
-      } while (cursor !== '0');
-    } finally {
-      redis.disconnect();
-    }
+    await deleteRedisKeys(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', prefix);
   }
 }
