@@ -1,3 +1,5 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { PRISMA, PrismaClient } from '@fleetcert/db';
 import { generateKeys, makeCsr } from '../../libs/pki/src/testing/pki-fixtures';
 import { SHED_RETRY_AFTER_SECONDS } from '../../apps/api/src/overload/shed-device-requests';
@@ -31,9 +33,18 @@ describe('overload shedding (FLEETCERT_HTTP_SHED_QUEUE_DELAY_MS)', () => {
   let admin: string;
   // A database of its own: its hundred submissions would change other files' counts.
   let database: Awaited<ReturnType<typeof isolatedDatabase>>;
+  /** The API's log lines, at production's level (info: the access log included). */
+  const logLines: Array<Record<string, unknown>> = [];
 
   beforeAll(async () => {
     database = await isolatedDatabase('overload');
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const line of chunk.toString('utf8').split('\n').filter(Boolean))
+          logLines.push(JSON.parse(line));
+        done();
+      },
+    });
     api = await startTestApi(
       testConfig({
         DATABASE_URL: database.url,
@@ -41,6 +52,7 @@ describe('overload shedding (FLEETCERT_HTTP_SHED_QUEUE_DELAY_MS)', () => {
         FLEETCERT_FLEET_ZONE: ZONE,
         FLEETCERT_HTTP_SHED_QUEUE_DELAY_MS: '1',
       }),
+      pino({ level: 'info' }, sink),
     );
     prisma = api.app.get(PRISMA);
     admin = await api.operatorKey();
@@ -64,9 +76,11 @@ describe('overload shedding (FLEETCERT_HTTP_SHED_QUEUE_DELAY_MS)', () => {
     api.request('POST', '/v1/certificates', { token: s.token, body: { csr: s.csr } });
 
   it('should answer device requests 503 with Retry-After and change nothing, keep serving operators, and let the devices in again', async () => {
+    const startedAt = Date.now();
     const perRound = WAVES.reduce((a, b) => a + b);
     const devices = await submitters(perRound * MAX_ROUNDS);
     const shed: Array<{ device: Submitter; res: TestResponse }> = [];
+    const taken: TestResponse[] = [];
     const others: TestResponse[] = [];
     // Waves back to back until some are shed.
     let next = 0;
@@ -81,11 +95,12 @@ describe('overload shedding (FLEETCERT_HTTP_SHED_QUEUE_DELAY_MS)', () => {
         others.push(operator, health);
         answers.forEach((res, i) => {
           if (res.status === 503) shed.push({ device: batch[i], res });
-          else expect(res.status).toBe(202);
+          else taken.push(res);
         });
       }
     }
     expect(shed.length).toBeGreaterThan(0);
+    expect(taken.map((r) => r.status)).toEqual(taken.map(() => 202));
     // Operators and health checks are never shed.
     expect(others.map((r) => r.status)).toEqual(others.map(() => 200));
 
@@ -103,6 +118,29 @@ describe('overload shedding (FLEETCERT_HTTP_SHED_QUEUE_DELAY_MS)', () => {
     }
     const metrics = (await api.request('GET', '/metrics')).body as string;
     expect(metricValue(metrics, 'fleetcert_http_requests_shed_total', {})).toBe(shed.length);
+    expect(
+      metricValue(metrics, 'fleetcert_http_request_duration_seconds_count', {
+        method: 'POST',
+        route: '/v1/certificates',
+        status: '503',
+      }),
+    ).toBe(shed.length);
+
+    // The access log has a line for each submission taken and none for those turned away
+    // (a line each would cost the most when there is least to spare); the warning says how
+    // many were, once however many there were.
+    const accessLines = (requestId: string | null) =>
+      logLines.filter((l) => l.msg === 'request completed' && l.reqId === requestId);
+    await waitFor(
+      async () => taken.every((res) => accessLines(res.headers.get('x-request-id')).length === 1),
+      (allLogged) => allLogged,
+      { what: 'the access log lines of the submissions taken' },
+    );
+    for (const { res } of shed) expect(accessLines(res.headers.get('x-request-id'))).toEqual([]);
+    const warnings = logLines.filter((l) => String(l.msg).startsWith('overloaded:'));
+    expect(warnings[0]).toMatchObject({ level: 40, queueDelayTargetMs: 1, shed: 1 });
+    // At most one every 10 s.
+    expect(warnings.length).toBeLessThanOrEqual(1 + Math.floor((Date.now() - startedAt) / 10_000));
 
     // Retrying one at a time, as devices honouring Retry-After come back, they are served
     // once the interval that saw the queue has passed (fewer than 8 requests show none).

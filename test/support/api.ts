@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AppConfig } from '@fleetcert/config';
-import { createLogger } from '@fleetcert/observability';
+import { createLogger, type Logger } from '@fleetcert/observability';
 import { createApiApp } from '../../apps/api/src/create-api-app';
 import { OperatorsService } from '../../apps/api/src/admin/api-keys/operators.service';
 import { CHANGE_FEED } from '../../apps/api/src/read-cache/read-caches';
@@ -29,9 +29,14 @@ export interface TestResponse {
 
 let operatorCounter = 0;
 
-/** Starts the real API application (the same factory as production) on a free loopback port. */
-export async function startTestApi(config: AppConfig): Promise<TestApi> {
-  const logger = createLogger({ name: 'api-test', level: config.logLevel });
+/**
+ * Starts the real API application (the same factory as production) on a free loopback port,
+ * logging through `logger` when a test reads the logs.
+ */
+export async function startTestApi(
+  config: AppConfig,
+  logger: Logger = createLogger({ name: 'api-test', level: config.logLevel }),
+): Promise<TestApi> {
   const app = await createApiApp(config, logger);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.getHttpServer().address();

@@ -12,7 +12,7 @@ import { setUpOpenApi } from './openapi';
 import { redactTokenInUrl } from './auth/header-bearer.strategy';
 import { CHANGE_FEED } from './read-cache/read-caches';
 import { syncWritesBeforeAnswering } from './read-cache/write-sync.hook';
-import { shedDeviceRequestsWhenOverloaded } from './overload/shed-device-requests';
+import { shedDeviceRequestsWhenOverloaded, wasShed } from './overload/shed-device-requests';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -73,6 +73,11 @@ export async function createApiApp(config: AppConfig, logger: Logger): Promise<N
       { method: request.method, route, status: String(reply.statusCode) },
       elapsedMs / 1000,
     );
+    // Turned away as overload: counted by the metrics and the shedding warning instead.
+    if (wasShed(request)) {
+      done();
+      return;
+    }
     accessLog.info(
       {
         reqId: request.id,

@@ -6,6 +6,7 @@ import {
   SHED_MIN_SERVED,
   SHED_RETRY_AFTER_SECONDS,
   shedDeviceRequestsWhenOverloaded,
+  wasShed,
 } from './shed-device-requests';
 
 /**
@@ -21,12 +22,18 @@ describe(shedDeviceRequestsWhenOverloaded.name, () => {
   let app: FastifyInstance;
   /** Handlers of {@link served} requests wait here until the test finishes them. */
   let waiting: Array<() => void>;
+  /** Each answered request's status and what {@link wasShed} said of it, in order. */
+  let answered: Array<{ status: number; shed: boolean }>;
 
   async function build(queueDelayTargetMs: number, random = () => 0.5): Promise<FastifyInstance> {
     const server = Fastify();
     const logger = createLogger({ name: 'shed-test', level: 'silent' });
     logger.warn = ((obj: unknown) => void warnings.push(obj)) as typeof logger.warn;
     shedDeviceRequestsWhenOverloaded(server, { queueDelayTargetMs, metrics, logger, random, now: () => t });
+    server.addHook('onResponse', (request, reply, done) => {
+      answered.push({ status: reply.statusCode, shed: wasShed(request) });
+      done();
+    });
     const handler = (name: string) => async (request: { headers: Record<string, unknown> }) => {
       handled.push(name);
       if (request.headers['x-held'] === 'yes') await new Promise<void>((resolve) => waiting.push(resolve));
@@ -90,6 +97,7 @@ describe(shedDeviceRequestsWhenOverloaded.name, () => {
     t = 10_000;
     handled = [];
     warnings = [];
+    answered = [];
     metrics = new Metrics('api');
     app = await build(100);
   });
@@ -100,13 +108,17 @@ describe(shedDeviceRequestsWhenOverloaded.name, () => {
     const res = await app.inject({ method: 'POST', url: '/v1/certificates', payload: { csr: 'x' } });
     expect(res.statusCode).toBe(503);
     expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    const retryAfter = Number(res.headers['retry-after']);
     expect(res.json()).toEqual({
       statusCode: 503,
       error: 'Service Unavailable',
-      message: expect.stringMatching(/^The server is overloaded; nothing was changed\. Try again in \d s\.$/),
-      requestId: expect.any(String),
+      message: `The server is overloaded; nothing was changed. Try again in ${retryAfter} s.`,
+      requestId: res.json().requestId,
     });
-    const retryAfter = Number(res.headers['retry-after']);
+    expect(res.json().requestId).toMatch(/^req-/);
+    // Only the request turned away is marked so (the access log leaves it out).
+    expect(answered.filter((a) => a.shed)).toEqual([{ status: 503, shed: true }]);
+    expect(answered.filter((a) => !a.shed).map((a) => a.status)).toEqual(Array(SHED_MIN_SERVED).fill(200));
     expect(retryAfter).toBeGreaterThanOrEqual(SHED_RETRY_AFTER_SECONDS.min);
     expect(retryAfter).toBeLessThanOrEqual(SHED_RETRY_AFTER_SECONDS.max);
     expect(handled).toEqual([]);

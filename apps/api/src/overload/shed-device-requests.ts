@@ -42,7 +42,19 @@ export function isSheddableRoute(routePattern: string | undefined): boolean {
 
 /** When a served device request was taken, on the detector's clock. */
 const STARTED_AT = Symbol('fleetcert.servedSince');
-type TimedRequest = FastifyRequest & { [STARTED_AT]?: number };
+/** Set on a request answered 503 by the shedding hook. */
+const SHED = Symbol('fleetcert.shed');
+type TimedRequest = FastifyRequest & { [STARTED_AT]?: number; [SHED]?: true };
+
+/**
+ * Whether this request was turned away as overload. The access log leaves such requests
+ * out: a line each would add work exactly when the process has none to spare, and
+ * `fleetcert_http_requests_shed_total` and the request-duration metric (status 503) count
+ * every one, with a warning at most every 10 s.
+ */
+export function wasShed(request: FastifyRequest): boolean {
+  return (request as TimedRequest)[SHED] === true;
+}
 
 /**
  * Overload protection for the device API. A process that takes more requests than it can
@@ -99,6 +111,7 @@ export function shedDeviceRequestsWhenOverloaded(fastify: FastifyInstance, optio
       return;
     }
     options.metrics.httpRequestsShed.inc();
+    (request as TimedRequest)[SHED] = true;
     shedSinceLog++;
     const at = now();
     if (at - lastLogAt >= LOG_INTERVAL_MS) {
@@ -132,14 +145,22 @@ function retryAfterSeconds(random: () => number): number {
   return min + Math.floor(random() * (max - min + 1));
 }
 
-function sendOverloaded(request: FastifyRequest, reply: FastifyReply, retryAfter: number): FastifyReply {
-  const body = errorBody(
-    503,
-    `The server is overloaded; nothing was changed. Try again in ${retryAfter} s.`,
-    {
-      requestId: String(request.id),
-    },
+/**
+ * The 503's body up to the request id, one per `Retry-After` value, made once: the answer
+ * is the error shape every other error has ({@link errorBody}), written as a string so
+ * that turning a request away costs no object and no serialization.
+ */
+const OVERLOADED_BODY_HEADS = new Map<number, string>();
+for (let s = SHED_RETRY_AFTER_SECONDS.min; s <= SHED_RETRY_AFTER_SECONDS.max; s++) {
+  const body = JSON.stringify(
+    errorBody(503, `The server is overloaded; nothing was changed. Try again in ${s} s.`, { requestId: '' }),
   );
+  // Everything up to the request id's value, which each answer closes with its own.
+  OVERLOADED_BODY_HEADS.set(s, body.slice(0, body.length - '""}'.length));
+}
+
+function sendOverloaded(request: FastifyRequest, reply: FastifyReply, retryAfter: number): FastifyReply {
+  const body = `${OVERLOADED_BODY_HEADS.get(retryAfter)}${JSON.stringify(String(request.id))}}`;
   return reply
     .status(503)
     .header('Retry-After', String(retryAfter))
