@@ -48,9 +48,9 @@ type TimedRequest = FastifyRequest & { [STARTED_AT]?: number; [SHED]?: true };
 
 /**
  * Whether this request was turned away as overload. The access log leaves such requests
- * out: a line each would add work exactly when the process has none to spare, and
- * `fleetcert_http_requests_shed_total` and the request-duration metric (status 503) count
- * every one, with a warning at most every 10 s.
+ * out: under a flood it would otherwise write thousands of identical lines a second and bury
+ * the requests that were served, while `fleetcert_http_requests_shed_total`, the
+ * request-duration metric (status 503) and a warning at most every 10 s count every one.
  */
 export function wasShed(request: FastifyRequest): boolean {
   return (request as TimedRequest)[SHED] === true;
@@ -145,22 +145,14 @@ function retryAfterSeconds(random: () => number): number {
   return min + Math.floor(random() * (max - min + 1));
 }
 
-/**
- * The 503's body up to the request id, one per `Retry-After` value, made once: the answer
- * is the error shape every other error has ({@link errorBody}), written as a string so
- * that turning a request away costs no object and no serialization.
- */
-const OVERLOADED_BODY_HEADS = new Map<number, string>();
-for (let s = SHED_RETRY_AFTER_SECONDS.min; s <= SHED_RETRY_AFTER_SECONDS.max; s++) {
-  const body = JSON.stringify(
-    errorBody(503, `The server is overloaded; nothing was changed. Try again in ${s} s.`, { requestId: '' }),
-  );
-  // Everything up to the request id's value, which each answer closes with its own.
-  OVERLOADED_BODY_HEADS.set(s, body.slice(0, body.length - '""}'.length));
-}
-
 function sendOverloaded(request: FastifyRequest, reply: FastifyReply, retryAfter: number): FastifyReply {
-  const body = `${OVERLOADED_BODY_HEADS.get(retryAfter)}${JSON.stringify(String(request.id))}}`;
+  const body = errorBody(
+    503,
+    `The server is overloaded; nothing was changed. Try again in ${retryAfter} s.`,
+    {
+      requestId: String(request.id),
+    },
+  );
   return reply
     .status(503)
     .header('Retry-After', String(retryAfter))
