@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { ProfileWindow } from '../support/profile-windows';
 import { renderTable } from '../support/table';
@@ -36,10 +36,9 @@ export async function summarizeProfiles(
   windows: readonly ProfileWindow[],
   top = 12,
 ): Promise<string[]> {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
   const lines: string[] = [];
-  for (const file of files) {
-    const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;
+  for (const { path, name } of profileFiles(dir)) {
+    const profile = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
     const overlapping = windows.filter((w) => w.fromUs < profile.endTime && w.toUs > profile.startTime);
     const stretches = overlapping.length
       ? overlapping
@@ -48,7 +47,7 @@ export async function summarizeProfiles(
       const { byPackage, byFunction, ownInclusive, busyMs } = selfTimes(profile, window);
       const seconds = (window.toUs - window.fromUs) / 1e6;
       lines.push(
-        `### ${file}, ${window.label} — ${(busyMs / 1000).toFixed(2)} s on CPU in ${seconds.toFixed(1)} s (idle excluded)`,
+        `### ${name}, ${window.label} — ${(busyMs / 1000).toFixed(2)} s on CPU in ${seconds.toFixed(1)} s (idle excluded)`,
         '',
       );
       lines.push(table('package (self time)', byPackage, busyMs, top), '');
@@ -57,6 +56,35 @@ export async function summarizeProfiles(
     }
   }
   return lines;
+}
+
+/** Node's own name for a profile: `CPU.<yyyymmdd>.<hhmmss>.<pid>.<tid>.<seq>.cpuprofile`. */
+const NODE_PROFILE_NAME = /^CPU\.\d{8}\.\d{6}\.(\d+)\.(\d+)\.\d+\.cpuprofile$/;
+
+/**
+ * The profiles in `dir` and in its subfolders (one per app, `fleetcert-process.ts`), oldest
+ * first, each named for the report: `api, pid 1234` for the main thread of a process whose
+ * profile Node named, `api, pid 1234, thread 1` for another of its threads (the CSR
+ * signature checks'), the file name for a profile named by its writer (the bare baseline's).
+ */
+export function profileFiles(dir: string): Array<{ path: string; name: string }> {
+  const found: Array<{ path: string; name: string; mtimeMs: number }> = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const files = entry.isDirectory()
+      ? readdirSync(join(dir, entry.name)).map((f) => ({ folder: entry.name, file: f }))
+      : [{ folder: undefined, file: entry.name }];
+    for (const { folder, file } of files) {
+      if (!file.endsWith('.cpuprofile')) continue;
+      const path = folder ? join(dir, folder, file) : join(dir, file);
+      const [, pid, thread] = NODE_PROFILE_NAME.exec(file) ?? [];
+      const name =
+        folder && pid
+          ? `${folder}, pid ${pid}${thread === '0' ? '' : `, thread ${thread}`}`
+          : file.replace(/\.cpuprofile$/, '');
+      found.push({ path, name, mtimeMs: statSync(path).mtimeMs });
+    }
+  }
+  return found.sort((a, b) => a.mtimeMs - b.mtimeMs).map(({ path, name }) => ({ path, name }));
 }
 
 function selfTimes(profile: CpuProfile, window: { fromUs: number; toUs: number }) {

@@ -32,7 +32,11 @@ export interface StartOptions {
    * would get them too.
    */
   nodeFlags?: string;
-  /** Writes a V8 CPU profile (`node --cpu-prof`) into this directory when the process exits. */
+  /**
+   * Writes a V8 CPU profile (`node --cpu-prof`) into `<this directory>/<app>` when the process
+   * exits: one file per process, named by Node with its pid, so a restarted process and a
+   * clustered API's workers (which inherit the flags) each keep their own.
+   */
   cpuProfileDir?: string;
   readyTimeoutMs?: number;
 }
@@ -47,7 +51,7 @@ export async function startFleetcertProcess(options: StartOptions): Promise<Flee
   const entry = ENTRIES[options.app];
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first`);
   const profile = options.cpuProfileDir
-    ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`, `--cpu-prof-name=${options.app}.cpuprofile`]
+    ? ['--cpu-prof', `--cpu-prof-dir=${join(options.cpuProfileDir, options.app)}`]
     : [];
   const experiment = options.nodeFlags?.split(/\s+/).filter(Boolean) ?? [];
   const log = openSync(options.logFile, 'a');
