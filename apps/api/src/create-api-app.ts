@@ -2,7 +2,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { FastifyBaseLogger } from 'fastify';
+import { type FastifyBaseLogger, LogController } from 'fastify';
 import type { Bindings, ChildLoggerOptions } from 'pino';
 import type { AppConfig } from '@fleetcert/config';
 import { LazyChildLogger, Logger, Metrics, PinoNestLogger } from '@fleetcert/observability';
@@ -42,7 +42,7 @@ export async function createApiApp(config: AppConfig, logger: Logger): Promise<N
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     // One line per request, written when it completes (below), instead of Fastify's two.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, metrics), adapter, {
     logger: new PinoNestLogger(logger),
