@@ -1,5 +1,3 @@
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { PRISMA, PrismaClient } from '@fleetcert/db';
 import { generateKeys, makeCsr } from '../../libs/pki/src/testing/pki-fixtures';
 import { SHED_RETRY_AFTER_SECONDS } from '../../apps/api/src/overload/shed-device-requests';
@@ -8,6 +6,7 @@ import { testConfig } from '../support/config';
 import { isolatedDatabase } from '../support/isolated-database';
 import { metricValue } from '../support/prometheus';
 import { waitFor } from '../support/wait-for';
+import { capturedLogger } from '../support/captured-log';
 
 const ZONE = 'overload.fleet.test';
 /** Submissions sent together: a small wave makes the "queue", the big one after it overflows. */
@@ -34,17 +33,10 @@ describe('overload shedding (FLEETCERT_HTTP_SHED_QUEUE_DELAY_MS)', () => {
   // A database of its own: its hundred submissions would change other files' counts.
   let database: Awaited<ReturnType<typeof isolatedDatabase>>;
   /** The API's log lines, at production's level (info: the access log included). */
-  const logLines: Array<Record<string, unknown>> = [];
+  const { logger, lines: logLines } = capturedLogger();
 
   beforeAll(async () => {
     database = await isolatedDatabase('overload');
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString('utf8').split('\n').filter(Boolean))
-          logLines.push(JSON.parse(line));
-        done();
-      },
-    });
     api = await startTestApi(
       testConfig({
         DATABASE_URL: database.url,
@@ -52,7 +44,7 @@ describe('overload shedding (FLEETCERT_HTTP_SHED_QUEUE_DELAY_MS)', () => {
         FLEETCERT_FLEET_ZONE: ZONE,
         FLEETCERT_HTTP_SHED_QUEUE_DELAY_MS: '1',
       }),
-      pino({ level: 'info' }, sink),
+      logger,
     );
     prisma = api.app.get(PRISMA);
     admin = await api.operatorKey();
@@ -127,8 +119,8 @@ describe('overload shedding (FLEETCERT_HTTP_SHED_QUEUE_DELAY_MS)', () => {
     ).toBe(shed.length);
 
     // The access log has a line for each submission taken and none for those turned away
-    // (a line each would cost the most when there is least to spare); the warning says how
-    // many were, once however many there were.
+    // (a flood of them would bury the requests served); the warning says how many were,
+    // once however many there were.
     const accessLines = (requestId: string | null) =>
       logLines.filter((l) => l.msg === 'request completed' && l.reqId === requestId);
     await waitFor(

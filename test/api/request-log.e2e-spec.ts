@@ -1,31 +1,19 @@
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { REDACTED_PATHS } from '@fleetcert/observability';
 import { createApiApp } from '../../apps/api/src/create-api-app';
 import { OperatorsService } from '../../apps/api/src/admin/api-keys/operators.service';
 import { testConfig } from '../support/config';
 import { waitFor } from '../support/wait-for';
+import { capturedLogger } from '../support/captured-log';
 
 /** The access log: one line per request, at info, with its request id and never a credential. */
 describe('Request logging', () => {
-  const lines: Record<string, unknown>[] = [];
+  // The production logger's settings (level info, redaction), writing here instead of stdout.
+  const { logger, lines } = capturedLogger();
   let app: NestFastifyApplication;
   let url: string;
   let adminKey: string;
 
   beforeAll(async () => {
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-        done();
-      },
-    });
-    // The production logger's settings (level info, redaction), writing here instead of stdout.
-    const logger = pino(
-      { level: 'info', redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, base: { service: 'api' } },
-      sink,
-    );
     app = await createApiApp(
       testConfig({ FLEETCERT_FLEET_NAME: 'request-log', FLEETCERT_FLEET_ZONE: 'log.fleet.test' }),
       logger,
