@@ -1,6 +1,7 @@
 import {
   AcmeCaOptions,
   AcmeClientCa,
+  AcmeClientClosedError,
   AcmeDeadlineError,
   AcmeNetworkError,
   AcmeOrder,
@@ -12,6 +13,7 @@ import { createHmac } from 'node:crypto';
 import { InMemoryAccountStore } from '../../libs/acme/src/testing/in-memory-account-store';
 import { FixtureCa } from './support/fixture-ca';
 import { certificateWith } from './support/test-certificate';
+import { waitFor } from '../support/wait-for';
 
 const RATE_LIMITED = {
   type: 'urn:ietf:params:acme:error:rateLimited',
@@ -249,6 +251,78 @@ describe('AcmeClientCa against a scripted CA', () => {
       expect(error).toBeInstanceOf(AcmeNetworkError);
       expect(error.code).toBe('ECONNREFUSED');
       await fixture.start(); // for afterEach
+    });
+  });
+
+  describe('close', () => {
+    // Timeouts, backoffs and polls far longer than the test's own timeout: only close can end these calls.
+    const patient = {
+      requestTimeoutMs: 120_000,
+      retry: { baseDelayMs: 120_000, maxDelayMs: 120_000 },
+      poll: { initialDelayMs: 120_000, minRetryAfterMs: 0 },
+    };
+    const received = (path: string, count = 1) =>
+      waitFor(
+        async () => fixture.requests.filter((r) => r.path === path).length,
+        (n) => n >= count,
+        { what: `the fixture CA to receive ${path}` },
+      );
+
+    it('should end a call waiting on a CA that does not answer, without retrying it', async () => {
+      fixture.script('/order', 'hang');
+      const ca = newCa(patient);
+      await ca.ensureAccount();
+      const pending = ca
+        .createOrder({ identifiers: [{ type: 'dns', value: 'a.example.com' }] })
+        .catch((e) => e);
+      await received('/order');
+      ca.close();
+      const error = await pending;
+      expect(error).toBeInstanceOf(AcmeClientClosedError);
+      expect(error.code).toBe('ECANCELED');
+      // Still a network error to whoever classifies it: the order resumes later.
+      expect(error).toBeInstanceOf(AcmeNetworkError);
+      expect(classifyAcmeError(error).kind).toBe('retry');
+      expect(fixture.posts('/order')).toHaveLength(1);
+    });
+
+    it('should end a call backing off between retries', async () => {
+      fixture.script('/order', { status: 500, body: { type: 'urn:ietf:params:acme:error:serverInternal' } });
+      const ca = newCa(patient);
+      await ca.ensureAccount();
+      const pending = ca
+        .createOrder({ identifiers: [{ type: 'dns', value: 'a.example.com' }] })
+        .catch((e) => e);
+      await received('/order');
+      ca.close();
+      expect(await pending).toBeInstanceOf(AcmeClientClosedError);
+      expect(fixture.posts('/order')).toHaveLength(1);
+    });
+
+    it('should end a poll waiting out Retry-After', async () => {
+      fixture.script('/order/1', {
+        status: 200,
+        headers: { 'retry-after': '120' },
+        body: { status: 'processing', identifiers: [], authorizations: [], finalize: 'x' },
+      });
+      const ca = newCa(patient);
+      const url = `${fixture.url}/order/1`;
+      const pending = ca.waitForOrder(url, ['valid'], new Date(Date.now() + 600_000)).catch((e) => e);
+      await received('/order/1');
+      ca.close();
+      const error = await pending;
+      expect(error).toBeInstanceOf(AcmeClientClosedError);
+      expect(error.url).toBe(url);
+      expect(fixture.requests.filter((r) => r.path === '/order/1')).toHaveLength(1);
+    });
+
+    it('should refuse every later call without a request, and may be called again', async () => {
+      const ca = newCa(patient);
+      ca.close();
+      ca.close();
+      expect(await ca.directory().catch((e) => e)).toBeInstanceOf(AcmeClientClosedError);
+      expect(await ca.ensureAccount().catch((e) => e)).toBeInstanceOf(AcmeClientClosedError);
+      expect(fixture.requests).toEqual([]);
     });
   });
 

@@ -20,6 +20,7 @@ import type {
   RevocationReason,
 } from './acme-client.port';
 import { registerAccount, useParsedAccountKey } from './acme-client-internals';
+import { AcmeClientClosedError } from './acme-client-closed.error';
 import { AcmeDeadlineError } from './acme-deadline.error';
 import { AcmeHttp, responseMeta } from './acme-http';
 import { AcmeProblemError } from './acme-problem.error';
@@ -248,7 +249,11 @@ export class AcmeClientCa implements AcmeCa {
     return parseRenewalInfo(body, headers['retry-after']);
   }
 
-  /** Closes idle connections to the CA (on shutdown). */
+  /**
+   * Ends all work with the CA, for good (on shutdown): calls in flight reject with
+   * {@link AcmeClientClosedError} at once, whether waiting on the CA, between retries or
+   * between polls, and so do later calls. Idempotent.
+   */
   close(): void {
     this.#http.close();
   }
@@ -351,11 +356,20 @@ export class AcmeClientCa implements AcmeCa {
   async #pause(url: string, status: string, deadline: Date, delayMs: number): Promise<void> {
     const remaining = deadline.getTime() - Date.now();
     if (remaining <= 0) throw new AcmeDeadlineError(url, status, deadline);
-    await sleep(Math.min(delayMs, remaining));
+    const closed = this.#http.closed;
+    try {
+      await sleep(Math.min(delayMs, remaining), undefined, { signal: closed });
+    } catch (error) {
+      if (closed.aborted) throw new AcmeClientClosedError('POST', url); // the poll it would have sent
+      throw error;
+    }
   }
 
   #retry<T>(call: () => Promise<T>): Promise<T> {
-    return withRetries(call, this.#options.retry, { onRetry: this.#options.onRetry });
+    return withRetries(call, this.#options.retry, {
+      onRetry: this.#options.onRetry,
+      signal: this.#http.closed,
+    });
   }
 }
 

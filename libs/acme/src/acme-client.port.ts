@@ -62,6 +62,12 @@ export interface AcmeCa {
    * when the directory has no `renewalInfo`.
    */
   renewalInfo(certPem: string): Promise<RenewalInfo | undefined>;
+
+  /**
+   * Ends all work with the CA, for good: calls in flight, and later ones, reject at once
+   * with {@link AcmeClientClosedError}. For shutdown.
+   */
+  close(): void;
 }
 
 export type AcmeIdentifierType = 'dns' | 'ip';

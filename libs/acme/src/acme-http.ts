@@ -1,8 +1,10 @@
+import { setMaxListeners } from 'node:events';
 import { Agent as HttpAgent, IncomingHttpHeaders, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { createSecureContext, rootCertificates } from 'node:tls';
 import type { Client } from 'acme-client';
 import { AxiosLikeResponse, httpClientOf } from './acme-client-internals';
+import { AcmeClientClosedError } from './acme-client-closed.error';
 import { AcmeNetworkError } from './acme-network.error';
 import { AcmeProblemError } from './acme-problem.error';
 import { parseRetryAfter } from './retry-after';
@@ -85,9 +87,13 @@ export class AcmeHttp {
   readonly #httpsAgent: HttpsAgent;
   readonly #httpAgent: HttpAgent;
   readonly #nonces: string[] = [];
+  /** Aborted by {@link close}: cuts off every exchange in flight and refuses new ones. */
+  readonly #closing = new AbortController();
 
   constructor(options: AcmeHttpOptions) {
     this.#options = options;
+    // Every request and every wait in flight listens on it (hundreds in a busy worker).
+    setMaxListeners(0, this.#closing.signal);
     this.#httpsAgent = new HttpsAgent({
       keepAlive: true,
       maxSockets: 16,
@@ -127,10 +133,23 @@ export class AcmeHttp {
     }
   }
 
-  /** One exchange; throws {@link AcmeNetworkError} on transport failure or timeout, never for an HTTP status. */
+  /** Aborted once {@link close} was called: waits between requests (retries, polls) end on it. */
+  get closed(): AbortSignal {
+    return this.#closing.signal;
+  }
+
+  /**
+   * One exchange; throws {@link AcmeNetworkError} on transport failure or timeout, never for
+   * an HTTP status, and {@link AcmeClientClosedError} once {@link close} was called.
+   */
   send(method: string, url: string, headers: Record<string, string>, body?: string): Promise<RawResponse> {
     const { requestTimeoutMs, maxResponseBytes } = this.#options;
+    const closing = this.#closing.signal;
     return new Promise<RawResponse>((resolve, reject) => {
+      if (closing.aborted) {
+        reject(new AcmeClientClosedError(method, url));
+        return;
+      }
       let target: URL;
       try {
         target = new URL(url);
@@ -148,11 +167,10 @@ export class AcmeHttp {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        reject(
-          error instanceof AcmeNetworkError
-            ? error
-            : new AcmeNetworkError(error.code ?? 'EIO', method, url, error.message, { cause: error }),
-        );
+        // Whatever the socket said as it was torn down, the reason is the close.
+        if (closing.aborted) reject(new AcmeClientClosedError(method, url));
+        else if (error instanceof AcmeNetworkError) reject(error);
+        else reject(new AcmeNetworkError(error.code ?? 'EIO', method, url, error.message, { cause: error }));
       };
       const outgoing: Record<string, string> = { 'user-agent': this.#options.userAgent, ...headers };
       if (body !== undefined) outgoing['content-length'] = String(Buffer.byteLength(body));
@@ -160,6 +178,8 @@ export class AcmeHttp {
         method,
         headers: outgoing,
         agent: secure ? this.#httpsAgent : this.#httpAgent,
+        // Aborting destroys the request (and its answer, if one is arriving): `fail` rejects.
+        signal: closing,
       });
       const abort = (error: AcmeNetworkError) => {
         fail(error);
@@ -211,8 +231,14 @@ export class AcmeHttp {
     });
   }
 
-  /** Closes idle keep-alive connections. */
+  /**
+   * Ends all traffic with the CA for good: exchanges in flight reject at once with
+   * {@link AcmeClientClosedError}, as does every later one, and kept-alive connections are
+   * closed. Without this, a shutdown waited for every call in flight against a CA that does
+   * not answer to run out its retries (up to four request timeouts, with backoff between).
+   */
   close(): void {
+    this.#closing.abort();
     this.#httpsAgent.destroy();
     this.#httpAgent.destroy();
   }

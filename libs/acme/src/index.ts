@@ -29,6 +29,7 @@ export type { AccountOptions, ExternalAccountBinding } from './account';
 export { AcmeProblemError, acmeErrorType, problemCode } from './acme-problem.error';
 export type { AcmeProblemContext, AcmeSubproblem } from './acme-problem.error';
 export { AcmeNetworkError } from './acme-network.error';
+export { AcmeClientClosedError } from './acme-client-closed.error';
 export { AcmeDeadlineError } from './acme-deadline.error';
 export { ProfileUnavailableError } from './profile-unavailable.error';
 export { classifyAcmeError, DEFAULT_DEFER_MS, FLEETCERT_ERROR_TYPES, isBadNonce } from './classify-error';

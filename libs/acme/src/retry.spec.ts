@@ -87,6 +87,35 @@ describe(withRetries.name, () => {
     await expect(withRetries(bug.call, RETRY_DEFAULTS, hooks)).rejects.toThrow('bug');
     expect(bug.calls.count).toBe(1);
   });
+
+  describe('with a signal', () => {
+    it('should retry nothing once it is aborted, not even badNonce', async () => {
+      const closing = new AbortController();
+      closing.abort();
+      for (const error of [network(), badNonce()]) {
+        const { call, calls } = failing([error, error]);
+        await expect(withRetries(call, RETRY_DEFAULTS, { ...hooks, signal: closing.signal })).rejects.toBe(
+          error,
+        );
+        expect(calls.count).toBe(1);
+      }
+      expect(events).toEqual([]);
+    });
+
+    it('should end a backoff when it aborts, and throw what the next call throws', async () => {
+      const closing = new AbortController();
+      const closed = new AcmeNetworkError('ECANCELED', 'POST', 'https://ca.example/x', 'closed');
+      const { call, calls } = failing([network(), closed, network()]);
+      // The real sleep, with a backoff far longer than the test: only the abort (once it sleeps) ends it.
+      const pending = withRetries(
+        call,
+        { ...RETRY_DEFAULTS, baseDelayMs: 600_000, maxDelayMs: 600_000 },
+        { signal: closing.signal, onRetry: () => setImmediate(() => closing.abort()) },
+      );
+      await expect(pending).rejects.toBe(closed);
+      expect(calls.count).toBe(2);
+    });
+  });
 });
 
 describe(backoffMs.name, () => {

@@ -45,6 +45,12 @@ export interface RetryHooks {
   sleep?: (ms: number) => Promise<unknown>;
   random?: () => number;
   now?: () => number;
+  /**
+   * The client's close signal. Once aborted, no error is retried: a backoff in progress
+   * ends at once (the default sleep listens), and the error of the call that follows it
+   * (refused by the closed client) is thrown.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -58,7 +64,8 @@ export async function withRetries<T>(
   options: RetryOptions = RETRY_DEFAULTS,
   hooks: RetryHooks = {},
 ): Promise<T> {
-  const wait = hooks.sleep ?? ((ms: number) => sleep(ms));
+  const { signal } = hooks;
+  const wait = hooks.sleep ?? ((ms: number) => sleep(ms, undefined, { signal }).catch(ignoreAbort));
   const random = hooks.random ?? Math.random;
   const now = hooks.now ?? Date.now;
   let badNonces = 0;
@@ -67,6 +74,7 @@ export async function withRetries<T>(
     try {
       return await call();
     } catch (error) {
+      if (signal?.aborted) throw error;
       if (isBadNonce(error)) {
         if (++badNonces >= options.badNonceAttempts) throw error;
         hooks.onRetry?.({ reason: 'badNonce', retry: badNonces, delayMs: 0, error });
@@ -84,6 +92,12 @@ export async function withRetries<T>(
       await wait(delay);
     }
   }
+}
+
+/** An aborted sleep ends the wait; the loop then sees the signal. */
+function ignoreAbort(error: unknown): void {
+  // By name: Node's AbortError is not an instance of the Error of every realm (Jest's).
+  if ((error as { name?: unknown } | null)?.name !== 'AbortError') throw error;
 }
 
 /**
