@@ -98,6 +98,9 @@ export async function createApiApp(config: AppConfig, logger: Logger): Promise<N
 
   setUpOpenApi(app);
   await serveDashboard(app, config.dashboard.dir, logger);
-  app.enableShutdownHooks();
+  // Ends with process.exit rather than the signal raised again (Nest's default): a process
+  // killed by its own signal skips the 'exit' handlers, and with them the flush of the
+  // buffered log, so the lines of the shutdown itself were lost.
+  app.enableShutdownHooks(undefined, { useProcessExit: true });
   return app;
 }

@@ -14,7 +14,10 @@ async function main(): Promise<void> {
       logger: new PinoNestLogger(logger),
     },
   );
-  app.enableShutdownHooks();
+  // Ends with process.exit rather than the signal raised again (Nest's default): a process
+  // killed by its own signal skips the 'exit' handlers, and with them the flush of the
+  // buffered log, so the lines of the shutdown itself were lost.
+  app.enableShutdownHooks(undefined, { useProcessExit: true });
   // Fail at boot, not at the first job, when the database is unreachable.
   await app.get<PrismaClient>(PRISMA).$queryRaw`SELECT 1`;
   logger.info({ acmeDirectory: config.acme.directoryUrl }, 'fleetcert worker ready');
