@@ -13,6 +13,7 @@ import { RateLimitGate } from './issuance/rate-limit-gate';
 import { RenewalPlanner } from './renewal/renewal-planner';
 import { RenewalService } from './renewal/renewal.service';
 import { RenewalScheduler } from './renewal/renewal.scheduler';
+import { WorkerShutdown } from './shutdown/worker-shutdown';
 
 /**
  * The worker process: a Nest application context running the BullMQ processors; its only
@@ -42,6 +43,7 @@ export class WorkerModule {
         RenewalService,
         RenewalScheduler,
         WorkerMetricsServer,
+        WorkerShutdown,
       ],
     };
   }

@@ -41,8 +41,17 @@ export interface AppConfig {
     http01PullTimeoutMs: number;
     challengeResponderPerMinute: number;
   };
-  /** `metricsPort`: where the worker serves `/metrics` (0: any free port); null: not served. */
-  worker: { concurrency: number; lockMs: number; reconcileIntervalMs: number; metricsPort: number | null };
+  /**
+   * `metricsPort`: where the worker serves `/metrics` (0: any free port); null: not served.
+   * `shutdownGraceMs`: how long orders in hand run on after SIGTERM before they are cut off.
+   */
+  worker: {
+    concurrency: number;
+    lockMs: number;
+    shutdownGraceMs: number;
+    reconcileIntervalMs: number;
+    metricsPort: number | null;
+  };
   /** The CA's rate limits to model (resolve against the directory with `resolveRateLimits`). */
   rateLimits: RateLimitSpec;
   /** The renewal scheduler; `revokeSupersededAfterMs` unset: superseded certificates are not revoked. */

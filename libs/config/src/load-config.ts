@@ -90,6 +90,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     worker: {
       concurrency: v.workerConcurrency!,
       lockMs: v.workerLockMs!,
+      shutdownGraceMs: v.workerShutdownGraceMs!,
       reconcileIntervalMs: v.reconcileIntervalMs!,
       metricsPort: v.workerMetricsPort as number | null,
     },

@@ -41,7 +41,7 @@ export class Metrics {
 
   readonly certificateRequests = new Counter({
     name: 'fleetcert_certificate_requests_total',
-    help: 'Certificate requests finished, by outcome (valid, failed, deferred).',
+    help: 'Certificate request attempts by how they ended (valid, failed, deferred; interrupted: cut off by a worker shutdown, back to the queue).',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });

@@ -7,6 +7,7 @@ import type { DnsProvider, PropagationChecker } from '@fleetcert/dns';
 import { Metrics } from '@fleetcert/observability';
 import { AcmeProblemError } from '@fleetcert/acme';
 import { challengeToSolve } from './challenge-to-solve';
+import { WorkerShutdown } from '../shutdown/worker-shutdown';
 
 /**
  * Solves one authorization with DNS-01: TXT record through the DnsProvider, our own
@@ -25,6 +26,7 @@ export class Dns01Solver {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly challenges: ChallengeRepository,
     private readonly metrics: Metrics,
+    private readonly shutdown: WorkerShutdown,
   ) {}
 
   async solve(requestId: string, authz: AcmeAuthorization, deadline: Date): Promise<void> {
@@ -58,7 +60,9 @@ export class Dns01Solver {
         { step: 'challenge_publish' },
         (performance.now() - publishStarted) / 1000,
       );
-      const { waitedMs } = await this.propagation.waitForTxt(this.config.fleet.zone, fqdn, txt);
+      const { waitedMs } = await this.propagation.waitForTxt(this.config.fleet.zone, fqdn, txt, {
+        signal: this.shutdown.signal,
+      });
       this.metrics.dnsPropagationWait.observe(waitedMs / 1000);
       // A resumed order may have answered already; answering twice is harmless but wasteful.
       await this.metrics.timeOrderStep('ca_validation', async () => {

@@ -1,10 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AcmeAuthorization, AcmeCa, AcmeProblemError } from '@fleetcert/acme';
 import { ACME_CA } from '@fleetcert/adapters';
 import { APP_CONFIG, AppConfig } from '@fleetcert/config';
 import { ChallengeRecord, ChallengeRepository } from '@fleetcert/db';
 import { Metrics } from '@fleetcert/observability';
 import { challengeToSolve } from './challenge-to-solve';
+import { WorkerShutdown } from '../shutdown/worker-shutdown';
 
 const PULL_POLL_MS = 250;
 
@@ -26,6 +28,7 @@ export class Http01Solver {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly challenges: ChallengeRepository,
     private readonly metrics: Metrics,
+    private readonly shutdown: WorkerShutdown,
   ) {}
 
   async solve(
@@ -87,7 +90,7 @@ export class Http01Solver {
     const until = Date.now() + this.config.certificates.http01PullTimeoutMs;
     let current: ChallengeRecord | null = row;
     while (current && current.status === 'pending' && Date.now() < until) {
-      await new Promise((r) => setTimeout(r, PULL_POLL_MS));
+      await sleep(PULL_POLL_MS, undefined, { signal: this.shutdown.signal });
       current = await this.challenges.get(row.id);
     }
     return current ?? row;

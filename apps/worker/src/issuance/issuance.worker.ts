@@ -56,10 +56,16 @@ export class IssuanceWorker implements OnApplicationBootstrap, OnApplicationShut
       await job.moveToDelayed(outcome.until.getTime(), token);
       throw new DelayedError();
     }
+    if (outcome.kind === 'interrupted') {
+      // Due at once, for whichever worker runs next; BullMQ counts no failed attempt.
+      await job.moveToDelayed(Date.now(), token);
+      throw new DelayedError();
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {
-    // Finishes the jobs in hand (each resumable anyway) and stops taking new ones.
+    // Stops taking jobs and waits for those in hand: they finish, or WorkerShutdown cuts
+    // them off after its grace period and they go back to the queue.
     await this.worker?.close();
   }
 }

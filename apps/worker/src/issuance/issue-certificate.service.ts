@@ -30,6 +30,7 @@ import { IssuanceOutcome, RetryableIssuanceError } from './issuance-outcome';
 import { RateLimitDeferral } from './rate-limit-deferral.error';
 import { GatedRequest, RateLimitGate } from './rate-limit-gate';
 import { RenewalPlanner } from '../renewal/renewal-planner';
+import { WorkerShutdown } from '../shutdown/worker-shutdown';
 
 /** A request taken up for an attempt, with what the rate-limit gate needs read along with it. */
 type Work = RequestForWork & GatedRequest;
@@ -56,6 +57,7 @@ export class IssueCertificateService {
     @Inject(ACME_CA) private readonly ca: AcmeCa,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly metrics: Metrics,
+    private readonly shutdown: WorkerShutdown,
   ) {}
 
   async run(requestId: string, isLastAttempt: boolean): Promise<IssuanceOutcome> {
@@ -200,6 +202,9 @@ export class IssueCertificateService {
   }
 
   private async handleError(request: Work, err: unknown, isLastAttempt: boolean): Promise<IssuanceOutcome> {
+    // Whatever the error says, it came from the cut-off (a closed CA client, an aborted
+    // wait), not from the order: nothing is recorded against it, and it resumes elsewhere.
+    if (this.shutdown.interrupted) return this.interrupted(request, err);
     const verdict = classify(err);
     if (!(err instanceof RateLimitDeferral)) this.metrics.acmeErrors.inc({ type: shortType(verdict.type) });
     this.logger.warn(
@@ -232,6 +237,17 @@ export class IssueCertificateService {
       errorDetail: verdict.detail,
     });
     throw new RetryableIssuanceError(verdict.type, verdict.detail);
+  }
+
+  /** Back to `pending` as it stood: its order URL, challenges and last error are kept for the next attempt. */
+  private async interrupted(request: Work, err: unknown): Promise<IssuanceOutcome> {
+    await this.requests.update(request.id, { status: 'pending' });
+    this.metrics.certificateRequests.inc({ outcome: 'interrupted' });
+    this.logger.log(
+      { requestId: request.id, err: err instanceof Error ? err.message : String(err) },
+      'attempt cut off by shutdown; back to the queue',
+    );
+    return { kind: 'interrupted' };
   }
 
   private async fail(request: Work, verdict: AcmeErrorClassification): Promise<void> {

@@ -1,0 +1,144 @@
+import { createSocket, Socket as UdpSocket } from 'node:dgram';
+import { once } from 'node:events';
+import { createServer, Server, Socket } from 'node:net';
+import Redis from 'ioredis';
+import { Queue } from 'bullmq';
+import { PRISMA, PrismaClient } from '@fleetcert/db';
+import { ISSUANCE_QUEUE } from '@fleetcert/queue';
+import { generateKeys, makeCsr } from '../../libs/pki/src/testing/pki-fixtures';
+import { IssuanceStack, startIssuanceStack } from '../support/issuance-stack';
+import { waitFor } from '../support/wait-for';
+
+const ZONE = 'shutdown.fleet.test';
+
+/**
+ * A worker stopped with SIGTERM while its orders wait on a peer that does not answer: it
+ * must exit after its grace period (not after minutes of timeouts and retries), spend no
+ * attempt, and leave every order to resume on the next worker. Real worker processes, real
+ * Pebble and BIND9; the silent peers are sockets that accept and never answer.
+ */
+describe('Worker shutdown', () => {
+  let stack: IssuanceStack;
+  let prisma: PrismaClient;
+  let redis: Redis;
+  let queue: Queue;
+  let silentCa: Server;
+  const silentCaSockets: Socket[] = [];
+  let silentNameserver: UdpSocket;
+
+  beforeAll(async () => {
+    stack = await startIssuanceStack({ zone: ZONE, fleet: 'shutdown', worker: false });
+    prisma = stack.api.app.get(PRISMA);
+    redis = new Redis(stack.api.config.redis.url);
+    queue = new Queue(ISSUANCE_QUEUE, { connection: redis, prefix: stack.env.FLEETCERT_REDIS_PREFIX });
+    // A "CA" that accepts connections and never says a word: not even a TLS handshake.
+    silentCa = createServer((socket) => {
+      silentCaSockets.push(socket);
+      socket.resume(); // reads (and drops) what comes, so that the client's close is seen
+    });
+    silentCa.listen(0, '127.0.0.1');
+    await once(silentCa, 'listening');
+    silentNameserver = createSocket('udp4');
+    await new Promise<void>((resolve) => silentNameserver.bind(0, '127.0.0.1', resolve));
+  }, 60_000);
+
+  afterAll(async () => {
+    silentCaSockets.forEach((socket) => socket.destroy());
+    silentCa?.close();
+    silentNameserver?.close();
+    await queue?.close();
+    redis?.disconnect();
+    await stack?.stop();
+  });
+
+  async function submit(): Promise<{ token: string; id: string; hostname: string }> {
+    const device = (await stack.api.request('POST', '/v1/admin/devices', { token: stack.admin, body: {} }))
+      .body;
+    const csr = await makeCsr({ keys: await generateKeys({ ec: 'P-256' }), dns: [device.hostname] });
+    const res = await stack.api.request('POST', '/v1/certificates', { token: device.token, body: { csr } });
+    expect(res.status).toBe(202);
+    return { token: device.token, id: res.body.id, hostname: device.hostname };
+  }
+
+  const row = (id: string) => prisma.certificateRequest.findUniqueOrThrow({ where: { id } });
+
+  /** What a cut-off attempt must leave behind: a pending request and a due job with no attempt spent. */
+  async function expectHandedBack(id: string, output: string): Promise<void> {
+    expect(output).toContain('shutdown grace period over');
+    expect(output).toContain('attempt cut off by shutdown; back to the queue');
+    const after = await row(id);
+    expect(after.status).toBe('pending');
+    expect(after.completedAt).toBeNull();
+    const job = await queue.getJob(id);
+    expect(job).toBeDefined();
+    expect(job!.attemptsMade).toBe(0);
+    expect(['delayed', 'waiting']).toContain(await job!.getState());
+  }
+
+  const finished = (token: string, id: string) =>
+    waitFor(
+      async () => (await stack.api.request('GET', `/v1/certificates/${id}`, { token })).body,
+      (b) => b.status === 'valid' || b.status === 'failed',
+      { timeoutMs: 60_000, what: `request ${id} to finish` },
+    );
+
+  it('should cut off an order waiting on a CA that does not answer, and hand it back', async () => {
+    const { port } = silentCa.address() as { port: number };
+    const worker = await stack.startWorker({
+      FLEETCERT_ACME_DIRECTORY_URL: `https://127.0.0.1:${port}/dir`,
+      // Left alone, this worker would wait 4 × 5 minutes on the silent CA, plus backoff.
+      FLEETCERT_ACME_TIMEOUT_MS: '300000',
+      FLEETCERT_WORKER_SHUTDOWN_GRACE_MS: '500',
+    });
+    const request = await submit();
+    await waitFor(
+      async () => silentCaSockets.length,
+      (n) => n > 0,
+      { what: 'the worker to call the CA' },
+    );
+    // In hand: taken up, and waiting on the CA (the worker may have called it before, at boot).
+    await waitFor(
+      () => row(request.id),
+      (r) => r.status === 'processing',
+      { what: 'the attempt to start' },
+    );
+
+    await worker.stop();
+    await expectHandedBack(request.id, worker.output());
+
+    // The next worker, with the real CA, takes the job at once and issues.
+    await stack.startWorker();
+    expect((await finished(request.token, request.id)).status).toBe('valid');
+    await stack.stopWorkers();
+  });
+
+  it('should cut off an order waiting on DNS propagation, and resume the same order', async () => {
+    const { address, port } = silentNameserver.address();
+    const worker = await stack.startWorker({
+      FLEETCERT_DNS_NAMESERVERS: `${stack.bind.host}:${stack.bind.port},${address}:${port}`,
+      FLEETCERT_DNS_PROPAGATION_TIMEOUT_MS: '600000',
+      FLEETCERT_WORKER_SHUTDOWN_GRACE_MS: '500',
+    });
+    const request = await submit();
+    const midway = await waitFor(
+      () =>
+        prisma.certificateRequest.findUniqueOrThrow({
+          where: { id: request.id },
+          include: { challenges: true },
+        }),
+      (r) => r.orderUrl !== null && r.challenges.some((c) => c.status === 'presented'),
+      { what: 'the order to wait on propagation' },
+    );
+
+    await worker.stop();
+    await expectHandedBack(request.id, worker.output());
+    // Its challenge record was removed on the way out, as after any attempt.
+    const challenges = await prisma.challenge.findMany({ where: { requestId: request.id } });
+    expect(challenges.map((c) => c.status)).toEqual(['cleaned']);
+    expect(await stack.bind.query(`_acme-challenge.${request.hostname}`, 'TXT')).toEqual([]);
+
+    await stack.startWorker();
+    expect((await finished(request.token, request.id)).status).toBe('valid');
+    expect((await row(request.id)).orderUrl).toBe(midway.orderUrl);
+  });
+});
