@@ -2,9 +2,8 @@ import { AcmeNetworkError } from './acme-network.error';
 
 /**
  * The request was cut off, or never sent, because the client was closed (the process is
- * shutting down). A network error like any other to whoever classifies it (the CA did not
- * answer, so a later attempt resumes the same order); the worker recognises it to hand the
- * order back to the queue instead of counting a failed attempt.
+ * shutting down). A network error like any other to whoever classifies it: the CA gave no
+ * answer, so a later attempt resumes the same order.
  */
 export class AcmeClientClosedError extends AcmeNetworkError {
   constructor(method: string, url: string) {
