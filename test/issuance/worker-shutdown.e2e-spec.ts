@@ -88,7 +88,7 @@ describe('Worker shutdown', () => {
       FLEETCERT_ACME_DIRECTORY_URL: `https://127.0.0.1:${port}/dir`,
       // Left alone, this worker would wait 4 × 5 minutes on the silent CA, plus backoff.
       FLEETCERT_ACME_TIMEOUT_MS: '300000',
-      FLEETCERT_WORKER_SHUTDOWN_GRACE_MS: '500',
+      FLEETCERT_SHUTDOWN_GRACE_MS: '500',
     });
     const request = await submit();
     await waitFor(
@@ -117,7 +117,7 @@ describe('Worker shutdown', () => {
     const worker = await stack.startWorker({
       FLEETCERT_DNS_NAMESERVERS: `${stack.bind.host}:${stack.bind.port},${address}:${port}`,
       FLEETCERT_DNS_PROPAGATION_TIMEOUT_MS: '600000',
-      FLEETCERT_WORKER_SHUTDOWN_GRACE_MS: '500',
+      FLEETCERT_SHUTDOWN_GRACE_MS: '500',
     });
     const request = await submit();
     const midway = await waitFor(

@@ -24,7 +24,7 @@ import { ApiErrorFilter } from './common/api-error.filter';
 import { createValidationPipe } from './common/validation.pipe';
 import { DeviceController } from './device/device.controller';
 import { DeviceService } from './device/device.service';
-import { AcmeModule, DnsModule, SecretBoxModule } from '@fleetcert/adapters';
+import { AcmeModule, DnsModule, SecretBoxModule, ShutdownGraceModule } from '@fleetcert/adapters';
 import { FleetModule } from './fleet/fleet.module';
 import { HealthController } from './health/health.controller';
 import { MetricsController } from './metrics/metrics.controller';
@@ -47,6 +47,7 @@ export class AppModule {
         DnsModule,
         SecretBoxModule,
         AcmeModule,
+        ShutdownGraceModule,
         FleetModule,
         ReadCacheModule,
         AuthModule,

@@ -60,8 +60,19 @@ export async function createApiApp(config: AppConfig, logger: Logger): Promise<N
     metrics,
     logger,
   });
+  // Once the app is closing, every answer still to be sent closes its connection. The
+  // server's close waits for each connection to end, and one whose request was in flight
+  // when the close began (e.g. a call to the CA, cut off by ShutdownGrace) would otherwise
+  // stay open, idle, until the client or the 72 s keep-alive timeout ended it. Fastify does
+  // this itself only for requests that arrive once it is closing.
+  let closing = false;
+  fastify.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
   fastify.addHook('onSend', (request, reply, payload, done) => {
     void reply.header('X-Request-Id', request.id);
+    if (closing) void reply.header('Connection', 'close');
     done(null, payload);
   });
   syncWritesBeforeAnswering(fastify, app.get(CHANGE_FEED));

@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { AcmeModule, DnsModule, SecretBoxModule } from '@fleetcert/adapters';
+import { AcmeModule, DnsModule, SecretBoxModule, ShutdownGraceModule } from '@fleetcert/adapters';
 import { AppConfig, ConfigModule } from '@fleetcert/config';
 import { DbModule } from '@fleetcert/db';
 import { Metrics, MetricsModule } from '@fleetcert/observability';
@@ -13,7 +13,6 @@ import { RateLimitGate } from './issuance/rate-limit-gate';
 import { RenewalPlanner } from './renewal/renewal-planner';
 import { RenewalService } from './renewal/renewal.service';
 import { RenewalScheduler } from './renewal/renewal.scheduler';
-import { WorkerShutdown } from './shutdown/worker-shutdown';
 
 /**
  * The worker process: a Nest application context running the BullMQ processors; its only
@@ -31,6 +30,7 @@ export class WorkerModule {
         DnsModule,
         SecretBoxModule,
         AcmeModule,
+        ShutdownGraceModule,
       ],
       providers: [
         Dns01Solver,
@@ -43,7 +43,6 @@ export class WorkerModule {
         RenewalService,
         RenewalScheduler,
         WorkerMetricsServer,
-        WorkerShutdown,
       ],
     };
   }

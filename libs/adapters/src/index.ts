@@ -4,3 +4,4 @@ export * from './dns/dns.tokens';
 export * from './acme/acme.module';
 export * from './acme/postgres-account-store';
 export * from './crypto/secret-box.module';
+export * from './shutdown/shutdown-grace';

@@ -5,6 +5,8 @@ import type { RateLimitSpec } from '@fleetcert/ratelimit';
 export interface AppConfig {
   env: 'development' | 'production' | 'test';
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** After SIGTERM, how long work in hand runs on before its waits on the CA and DNS are cut off. */
+  shutdownGraceMs: number;
   /** `processes`: API processes sharing the port through `node:cluster` (1: no cluster). */
   http: {
     host: string;
@@ -41,17 +43,8 @@ export interface AppConfig {
     http01PullTimeoutMs: number;
     challengeResponderPerMinute: number;
   };
-  /**
-   * `metricsPort`: where the worker serves `/metrics` (0: any free port); null: not served.
-   * `shutdownGraceMs`: how long orders in hand run on after SIGTERM before they are cut off.
-   */
-  worker: {
-    concurrency: number;
-    lockMs: number;
-    shutdownGraceMs: number;
-    reconcileIntervalMs: number;
-    metricsPort: number | null;
-  };
+  /** `metricsPort`: where the worker serves `/metrics` (0: any free port); null: not served. */
+  worker: { concurrency: number; lockMs: number; reconcileIntervalMs: number; metricsPort: number | null };
   /** The CA's rate limits to model (resolve against the directory with `resolveRateLimits`). */
   rateLimits: RateLimitSpec;
   /** The renewal scheduler; `revokeSupersededAfterMs` unset: superseded certificates are not revoked. */

@@ -53,6 +53,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   return {
     env: v.nodeEnv!,
     logLevel: v.logLevel!,
+    shutdownGraceMs: v.shutdownGraceMs!,
     http: {
       host: v.httpHost!,
       port: v.httpPort!,
@@ -90,7 +91,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
     worker: {
       concurrency: v.workerConcurrency!,
       lockMs: v.workerLockMs!,
-      shutdownGraceMs: v.workerShutdownGraceMs!,
       reconcileIntervalMs: v.reconcileIntervalMs!,
       metricsPort: v.workerMetricsPort as number | null,
     },

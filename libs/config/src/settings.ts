@@ -276,10 +276,10 @@ export const SETTINGS = {
     doc: 'Job lock duration: a worker that dies holding a job has it taken over after about this long.',
     parse: p.int({ min: 1000, max: 600000 }),
   }),
-  workerShutdownGraceMs: setting({
-    env: 'FLEETCERT_WORKER_SHUTDOWN_GRACE_MS',
+  shutdownGraceMs: setting({
+    env: 'FLEETCERT_SHUTDOWN_GRACE_MS',
     default: '5000',
-    doc: "On SIGTERM, how long the orders in hand may run on; then waits on the CA and DNS are cut off and the unfinished orders go back to the queue, to resume on the next worker. Keep it under your supervisor's stop timeout (Docker 10 s).",
+    doc: "On SIGTERM, how long work in hand (a worker's orders, the API's requests) may run on; then waits on the CA and on DNS are cut off: orders go back to the queue, to resume on the next worker, and requests answer 503. Keep it under your supervisor's stop timeout (Docker 10 s).",
     parse: p.int({ min: 0, max: 600000 }),
   }),
   workerMetricsPort: setting({

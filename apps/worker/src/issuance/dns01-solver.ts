@@ -1,13 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AcmeAuthorization, AcmeCa } from '@fleetcert/acme';
-import { ACME_CA, DNS_PROPAGATION, DNS_PROVIDER } from '@fleetcert/adapters';
+import { ACME_CA, DNS_PROPAGATION, DNS_PROVIDER, ShutdownGrace } from '@fleetcert/adapters';
 import { APP_CONFIG, AppConfig } from '@fleetcert/config';
 import { ChallengeRecord, ChallengeRepository } from '@fleetcert/db';
 import type { DnsProvider, PropagationChecker } from '@fleetcert/dns';
 import { Metrics } from '@fleetcert/observability';
 import { AcmeProblemError } from '@fleetcert/acme';
 import { challengeToSolve } from './challenge-to-solve';
-import { WorkerShutdown } from '../shutdown/worker-shutdown';
 
 /**
  * Solves one authorization with DNS-01: TXT record through the DnsProvider, our own
@@ -26,7 +25,7 @@ export class Dns01Solver {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly challenges: ChallengeRepository,
     private readonly metrics: Metrics,
-    private readonly shutdown: WorkerShutdown,
+    private readonly shutdown: ShutdownGrace,
   ) {}
 
   async solve(requestId: string, authz: AcmeAuthorization, deadline: Date): Promise<void> {

@@ -1,12 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AcmeAuthorization, AcmeCa, AcmeProblemError } from '@fleetcert/acme';
-import { ACME_CA } from '@fleetcert/adapters';
+import { ACME_CA, ShutdownGrace } from '@fleetcert/adapters';
 import { APP_CONFIG, AppConfig } from '@fleetcert/config';
 import { ChallengeRecord, ChallengeRepository } from '@fleetcert/db';
 import { Metrics } from '@fleetcert/observability';
 import { challengeToSolve } from './challenge-to-solve';
-import { WorkerShutdown } from '../shutdown/worker-shutdown';
 
 const PULL_POLL_MS = 250;
 
@@ -28,7 +27,7 @@ export class Http01Solver {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly challenges: ChallengeRepository,
     private readonly metrics: Metrics,
-    private readonly shutdown: WorkerShutdown,
+    private readonly shutdown: ShutdownGrace,
   ) {}
 
   async solve(

@@ -64,7 +64,7 @@ export class IssuanceWorker implements OnApplicationBootstrap, OnApplicationShut
   }
 
   async onApplicationShutdown(): Promise<void> {
-    // Stops taking jobs and waits for those in hand: they finish, or WorkerShutdown cuts
+    // Stops taking jobs and waits for those in hand: they finish, or ShutdownGrace cuts
     // them off after its grace period and they go back to the queue.
     await this.worker?.close();
   }

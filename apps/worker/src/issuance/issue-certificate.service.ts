@@ -9,7 +9,7 @@ import {
   ProfileUnavailableError,
   FLEETCERT_ERROR_TYPES,
 } from '@fleetcert/acme';
-import { ACME_CA } from '@fleetcert/adapters';
+import { ACME_CA, ShutdownGrace } from '@fleetcert/adapters';
 import { APP_CONFIG, AppConfig } from '@fleetcert/config';
 import { CertificateRepository, CertificateRequestRepository, RequestForWork } from '@fleetcert/db';
 import {
@@ -30,7 +30,6 @@ import { IssuanceOutcome, RetryableIssuanceError } from './issuance-outcome';
 import { RateLimitDeferral } from './rate-limit-deferral.error';
 import { GatedRequest, RateLimitGate } from './rate-limit-gate';
 import { RenewalPlanner } from '../renewal/renewal-planner';
-import { WorkerShutdown } from '../shutdown/worker-shutdown';
 
 /** A request taken up for an attempt, with what the rate-limit gate needs read along with it. */
 type Work = RequestForWork & GatedRequest;
@@ -57,7 +56,7 @@ export class IssueCertificateService {
     @Inject(ACME_CA) private readonly ca: AcmeCa,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly metrics: Metrics,
-    private readonly shutdown: WorkerShutdown,
+    private readonly shutdown: ShutdownGrace,
   ) {}
 
   async run(requestId: string, isLastAttempt: boolean): Promise<IssuanceOutcome> {
