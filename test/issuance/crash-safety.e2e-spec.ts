@@ -3,8 +3,12 @@ import Redis from 'ioredis';
 import { Queue } from 'bullmq';
 import { PRISMA, PrismaClient } from '@fleetcert/db';
 import { ISSUANCE_QUEUE } from '@fleetcert/queue';
-import { generateKeys, makeCsr } from '../../libs/pki/src/testing/pki-fixtures';
-import { IssuanceStack, startIssuanceStack } from '../support/issuance-stack';
+import {
+  IssuanceStack,
+  requestFinished,
+  startIssuanceStack,
+  submitForNewDevice,
+} from '../support/issuance-stack';
 import { waitFor } from '../support/wait-for';
 
 const ZONE = 'crash.fleet.test';
@@ -30,21 +34,7 @@ describe('Crash safety', () => {
     await stack?.stop();
   });
 
-  async function submit(): Promise<{ token: string; id: string; hostname: string }> {
-    const device = (await stack.api.request('POST', '/v1/admin/devices', { token: stack.admin, body: {} }))
-      .body;
-    const csr = await makeCsr({ keys: await generateKeys({ ec: 'P-256' }), dns: [device.hostname] });
-    const res = await stack.api.request('POST', '/v1/certificates', { token: device.token, body: { csr } });
-    expect(res.status).toBe(202);
-    return { token: device.token, id: res.body.id, hostname: device.hostname };
-  }
-
-  const finished = (token: string, id: string) =>
-    waitFor(
-      async () => (await stack.api.request('GET', `/v1/certificates/${id}`, { token })).body,
-      (b) => b.status === 'valid' || b.status === 'failed',
-      { timeoutMs: 60_000, what: `request ${id} to finish` },
-    );
+  const submit = () => submitForNewDevice(stack);
 
   it('should resume the same ACME order after the worker is killed mid-order', async () => {
     const { address, port } = silentNameserver.address();
@@ -74,7 +64,7 @@ describe('Crash safety', () => {
     await doomed.exited;
 
     await stack.startWorker();
-    const done = await finished(request.token, request.id);
+    const done = await requestFinished(stack, request);
     expect(done.status).toBe('valid');
     const after = await prisma.certificateRequest.findUniqueOrThrow({ where: { id: request.id } });
     expect(after.orderUrl).toBe(midway.orderUrl);
@@ -96,7 +86,7 @@ describe('Crash safety', () => {
       for (const r of requests) expect(await queue.getJob(r.id)).toBeUndefined();
 
       await stack.startWorker();
-      const results = await Promise.all(requests.map((r) => finished(r.token, r.id)));
+      const results = await Promise.all(requests.map((r) => requestFinished(stack, r)));
       expect(results.map((r) => r.status)).toEqual(['valid', 'valid', 'valid']);
     } finally {
       await queue.close();

@@ -2,17 +2,10 @@ import { PRISMA, PrismaClient } from '@fleetcert/db';
 import { generateKeys, makeCsr } from '../../libs/pki/src/testing/pki-fixtures';
 import { FixtureCa } from '../acme/support/fixture-ca';
 import { Bind9Handle, startBind9 } from '../support/bind9';
-import { IssuanceStack, startIssuanceStack } from '../support/issuance-stack';
+import { IssuanceStack, startIssuanceStack, submitForNewDevice } from '../support/issuance-stack';
 import { waitFor } from '../support/wait-for';
 
-async function submit(stack: IssuanceStack): Promise<{ token: string; id: string; hostname: string }> {
-  const device = (await stack.api.request('POST', '/v1/admin/devices', { token: stack.admin, body: {} }))
-    .body;
-  const csr = await makeCsr({ keys: await generateKeys({ ec: 'P-256' }), dns: [device.hostname] });
-  const res = await stack.api.request('POST', '/v1/certificates', { token: device.token, body: { csr } });
-  expect(res.status).toBe(202);
-  return { token: device.token, id: res.body.id, hostname: device.hostname };
-}
+const submit = submitForNewDevice;
 
 function status(stack: IssuanceStack, r: { token: string; id: string }) {
   return async () => (await stack.api.request('GET', `/v1/certificates/${r.id}`, { token: r.token })).body;

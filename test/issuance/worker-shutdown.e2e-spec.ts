@@ -5,8 +5,12 @@ import Redis from 'ioredis';
 import { Queue } from 'bullmq';
 import { PRISMA, PrismaClient } from '@fleetcert/db';
 import { ISSUANCE_QUEUE } from '@fleetcert/queue';
-import { generateKeys, makeCsr } from '../../libs/pki/src/testing/pki-fixtures';
-import { IssuanceStack, startIssuanceStack } from '../support/issuance-stack';
+import {
+  IssuanceStack,
+  requestFinished,
+  startIssuanceStack,
+  submitForNewDevice,
+} from '../support/issuance-stack';
 import { waitFor } from '../support/wait-for';
 
 const ZONE = 'shutdown.fleet.test';
@@ -51,14 +55,7 @@ describe('Worker shutdown', () => {
     await stack?.stop();
   });
 
-  async function submit(): Promise<{ token: string; id: string; hostname: string }> {
-    const device = (await stack.api.request('POST', '/v1/admin/devices', { token: stack.admin, body: {} }))
-      .body;
-    const csr = await makeCsr({ keys: await generateKeys({ ec: 'P-256' }), dns: [device.hostname] });
-    const res = await stack.api.request('POST', '/v1/certificates', { token: device.token, body: { csr } });
-    expect(res.status).toBe(202);
-    return { token: device.token, id: res.body.id, hostname: device.hostname };
-  }
+  const submit = () => submitForNewDevice(stack);
 
   const row = (id: string) => prisma.certificateRequest.findUniqueOrThrow({ where: { id } });
 
@@ -74,13 +71,6 @@ describe('Worker shutdown', () => {
     expect(job!.attemptsMade).toBe(0);
     expect(['delayed', 'waiting']).toContain(await job!.getState());
   }
-
-  const finished = (token: string, id: string) =>
-    waitFor(
-      async () => (await stack.api.request('GET', `/v1/certificates/${id}`, { token })).body,
-      (b) => b.status === 'valid' || b.status === 'failed',
-      { timeoutMs: 60_000, what: `request ${id} to finish` },
-    );
 
   it('should cut off an order waiting on a CA that does not answer, and hand it back', async () => {
     const { port } = silentCa.address() as { port: number };
@@ -108,7 +98,7 @@ describe('Worker shutdown', () => {
 
     // The next worker, with the real CA, takes the job at once and issues.
     await stack.startWorker();
-    expect((await finished(request.token, request.id)).status).toBe('valid');
+    expect((await requestFinished(stack, request)).status).toBe('valid');
     await stack.stopWorkers();
   });
 
@@ -138,7 +128,7 @@ describe('Worker shutdown', () => {
     expect(await stack.bind.query(`_acme-challenge.${request.hostname}`, 'TXT')).toEqual([]);
 
     await stack.startWorker();
-    expect((await finished(request.token, request.id)).status).toBe('valid');
+    expect((await requestFinished(stack, request)).status).toBe('valid');
     expect((await row(request.id)).orderUrl).toBe(midway.orderUrl);
   });
 });

@@ -1,9 +1,11 @@
+import { generateKeys, makeCsr } from '../../libs/pki/src/testing/pki-fixtures';
 import { startTestApi, TestApi } from './api';
 import { Bind9Handle, startBind9 } from './bind9';
 import { testConfig, TestEnv, testEnv } from './config';
 import { PebbleHandle, PebbleOptions, startPebble } from './pebble';
 import { isolatedDatabase } from './isolated-database';
 import { startWorkerProcess, WorkerProcess } from './worker-process';
+import { waitFor } from './wait-for';
 
 export interface IssuanceStack {
   bind: Bind9Handle;
@@ -98,4 +100,31 @@ async function start(
       await database?.drop();
     },
   };
+}
+
+/** A request as its device sees it: the device's token, the request's id, the name asked for. */
+export interface SubmittedRequest {
+  token: string;
+  id: string;
+  hostname: string;
+}
+
+/** Enrolls a new device in the stack's fleet and submits a CSR (P-256) for its hostname. */
+export async function submitForNewDevice(stack: IssuanceStack): Promise<SubmittedRequest> {
+  const device = (await stack.api.request('POST', '/v1/admin/devices', { token: stack.admin, body: {} }))
+    .body;
+  const csr = await makeCsr({ keys: await generateKeys({ ec: 'P-256' }), dns: [device.hostname] });
+  const res = await stack.api.request('POST', '/v1/certificates', { token: device.token, body: { csr } });
+  if (res.status !== 202) throw new Error(`submission answered ${res.status}: ${JSON.stringify(res.body)}`);
+  return { token: device.token, id: res.body.id, hostname: device.hostname };
+}
+
+/** Waits until the device sees its request `valid` or `failed`, and returns what it sees. */
+export function requestFinished(stack: IssuanceStack, request: SubmittedRequest) {
+  return waitFor(
+    async () =>
+      (await stack.api.request('GET', `/v1/certificates/${request.id}`, { token: request.token })).body,
+    (b) => b.status === 'valid' || b.status === 'failed',
+    { timeoutMs: 60_000, what: `request ${request.id} to finish` },
+  );
 }
