@@ -1,4 +1,12 @@
-import { BeforeApplicationShutdown, Global, Inject, Injectable, Logger, Module } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Global,
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import type { AcmeCa } from '@fleetcert/acme';
 import { APP_CONFIG, AppConfig } from '@fleetcert/config';
 import { ACME_CA } from '../acme/acme.module';
@@ -15,9 +23,10 @@ import { ACME_CA } from '../acme/acme.module';
  * saved order on the next worker.
  */
 @Injectable()
-export class ShutdownGrace implements BeforeApplicationShutdown {
+export class ShutdownGrace implements BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger(ShutdownGrace.name);
   private readonly interrupt = new AbortController();
+  private timer?: NodeJS.Timeout;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -38,7 +47,16 @@ export class ShutdownGrace implements BeforeApplicationShutdown {
   beforeApplicationShutdown(): void {
     const graceMs = this.config.shutdownGraceMs;
     // Unref'd: a process whose work all finishes in time exits without waiting it out.
-    setTimeout(() => this.cutOff(graceMs), graceMs).unref();
+    this.timer = setTimeout(() => this.cutOff(graceMs), graceMs).unref();
+  }
+
+  /**
+   * The work it guards is over by now: Nest runs this global module's shutdown hooks after
+   * the apps' own (the queues' close) and after the HTTP server closed. An app closed in a
+   * process that goes on (tests, the CLI) must not be cut off, and warn, later.
+   */
+  onApplicationShutdown(): void {
+    clearTimeout(this.timer);
   }
 
   /** Ends every wait on the CA and on DNS now. */
