@@ -1,11 +1,10 @@
-import { once } from 'node:events';
-import { createServer, Server, Socket } from 'node:net';
 import { Client } from 'pg';
 import { PRISMA, PrismaClient } from '@fleetcert/db';
 import { certificateWith } from '../acme/support/test-certificate';
 import { startTestApi, TestApi, TestResponse } from '../support/api';
 import { testConfig } from '../support/config';
 import { storeValidCertificate } from '../support/stored-rows';
+import { SilentTcpServer, startSilentTcpServer } from '../support/silent-peers';
 import { waitFor } from '../support/wait-for';
 
 /**
@@ -15,30 +14,22 @@ import { waitFor } from '../support/wait-for';
  * timeouts and retries. The silent CA is a socket that accepts and never answers.
  */
 describe('API shutdown while the CA does not answer', () => {
-  let silentCa: Server;
-  const sockets: Socket[] = [];
+  let silentCa: SilentTcpServer;
   let api: TestApi | undefined;
 
   beforeAll(async () => {
-    silentCa = createServer((socket) => {
-      sockets.push(socket);
-      socket.resume();
-    });
-    silentCa.listen(0, '127.0.0.1');
-    await once(silentCa, 'listening');
+    silentCa = await startSilentTcpServer();
   });
   afterAll(async () => {
-    sockets.forEach((socket) => socket.destroy());
     silentCa.close();
     await api?.close();
   });
 
   it('should answer a revocation waiting on the CA with 503, change nothing, and close', async () => {
-    const { port } = silentCa.address() as { port: number };
     const config = testConfig({
       FLEETCERT_FLEET_NAME: 'api-shutdown',
       FLEETCERT_FLEET_ZONE: 'api-shutdown.fleet.test',
-      FLEETCERT_ACME_DIRECTORY_URL: `https://127.0.0.1:${port}/dir`,
+      FLEETCERT_ACME_DIRECTORY_URL: `https://127.0.0.1:${silentCa.port}/dir`,
       // Left alone, the revocation would wait 4 × 5 minutes on the silent CA, plus backoff.
       FLEETCERT_ACME_TIMEOUT_MS: '300000',
       FLEETCERT_SHUTDOWN_GRACE_MS: '300',
@@ -59,7 +50,7 @@ describe('API shutdown while the CA does not answer', () => {
       { token: admin, body: { reason: 'keyCompromise' } },
     );
     await waitFor(
-      async () => sockets.length,
+      async () => silentCa.connections.length,
       (n) => n > 0,
       { what: 'the API to call the CA' },
     );

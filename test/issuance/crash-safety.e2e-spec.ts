@@ -1,4 +1,4 @@
-import { createSocket, Socket } from 'node:dgram';
+import type { Socket } from 'node:dgram';
 import Redis from 'ioredis';
 import { Queue } from 'bullmq';
 import { PRISMA, PrismaClient } from '@fleetcert/db';
@@ -9,6 +9,7 @@ import {
   startIssuanceStack,
   submitForNewDevice,
 } from '../support/issuance-stack';
+import { startSilentNameserver } from '../support/silent-peers';
 import { waitFor } from '../support/wait-for';
 
 const ZONE = 'crash.fleet.test';
@@ -26,8 +27,7 @@ describe('Crash safety', () => {
     stack = await startIssuanceStack({ zone: ZONE, fleet: 'crash', worker: false });
     prisma = stack.api.app.get(PRISMA);
     // A "nameserver" that never answers: a worker told to check it waits in the middle of an order.
-    silentNameserver = createSocket('udp4');
-    await new Promise<void>((resolve) => silentNameserver.bind(0, '127.0.0.1', resolve));
+    silentNameserver = await startSilentNameserver();
   }, 60_000);
   afterAll(async () => {
     silentNameserver?.close();

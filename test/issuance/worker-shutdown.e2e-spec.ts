@@ -1,6 +1,4 @@
-import { createSocket, Socket as UdpSocket } from 'node:dgram';
-import { once } from 'node:events';
-import { createServer, Server, Socket } from 'node:net';
+import type { Socket as UdpSocket } from 'node:dgram';
 import Redis from 'ioredis';
 import { Queue } from 'bullmq';
 import { PRISMA, PrismaClient } from '@fleetcert/db';
@@ -11,6 +9,7 @@ import {
   startIssuanceStack,
   submitForNewDevice,
 } from '../support/issuance-stack';
+import { SilentTcpServer, startSilentNameserver, startSilentTcpServer } from '../support/silent-peers';
 import { waitFor } from '../support/wait-for';
 
 const ZONE = 'shutdown.fleet.test';
@@ -26,8 +25,7 @@ describe('Worker shutdown', () => {
   let prisma: PrismaClient;
   let redis: Redis;
   let queue: Queue;
-  let silentCa: Server;
-  const silentCaSockets: Socket[] = [];
+  let silentCa: SilentTcpServer;
   let silentNameserver: UdpSocket;
 
   beforeAll(async () => {
@@ -35,19 +33,11 @@ describe('Worker shutdown', () => {
     prisma = stack.api.app.get(PRISMA);
     redis = new Redis(stack.api.config.redis.url);
     queue = new Queue(ISSUANCE_QUEUE, { connection: redis, prefix: stack.env.FLEETCERT_REDIS_PREFIX });
-    // A "CA" that accepts connections and never says a word: not even a TLS handshake.
-    silentCa = createServer((socket) => {
-      silentCaSockets.push(socket);
-      socket.resume(); // reads (and drops) what comes, so that the client's close is seen
-    });
-    silentCa.listen(0, '127.0.0.1');
-    await once(silentCa, 'listening');
-    silentNameserver = createSocket('udp4');
-    await new Promise<void>((resolve) => silentNameserver.bind(0, '127.0.0.1', resolve));
+    silentCa = await startSilentTcpServer();
+    silentNameserver = await startSilentNameserver();
   }, 60_000);
 
   afterAll(async () => {
-    silentCaSockets.forEach((socket) => socket.destroy());
     silentCa?.close();
     silentNameserver?.close();
     await queue?.close();
@@ -73,16 +63,15 @@ describe('Worker shutdown', () => {
   }
 
   it('should cut off an order waiting on a CA that does not answer, and hand it back', async () => {
-    const { port } = silentCa.address() as { port: number };
     const worker = await stack.startWorker({
-      FLEETCERT_ACME_DIRECTORY_URL: `https://127.0.0.1:${port}/dir`,
+      FLEETCERT_ACME_DIRECTORY_URL: `https://127.0.0.1:${silentCa.port}/dir`,
       // Left alone, this worker would wait 4 × 5 minutes on the silent CA, plus backoff.
       FLEETCERT_ACME_TIMEOUT_MS: '300000',
       FLEETCERT_SHUTDOWN_GRACE_MS: '500',
     });
     const request = await submit();
     await waitFor(
-      async () => silentCaSockets.length,
+      async () => silentCa.connections.length,
       (n) => n > 0,
       { what: 'the worker to call the CA' },
     );
