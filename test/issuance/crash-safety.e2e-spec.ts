@@ -5,6 +5,7 @@ import { PRISMA, PrismaClient } from '@fleetcert/db';
 import { ISSUANCE_QUEUE } from '@fleetcert/queue';
 import {
   IssuanceStack,
+  orderPresented,
   requestFinished,
   startIssuanceStack,
   submitForNewDevice,
@@ -45,15 +46,7 @@ describe('Crash safety', () => {
     const request = await submit();
 
     // Wait until the order exists at the CA and its TXT record is in the zone: mid-order.
-    const midway = await waitFor(
-      () =>
-        prisma.certificateRequest.findUniqueOrThrow({
-          where: { id: request.id },
-          include: { challenges: true },
-        }),
-      (r) => r.orderUrl !== null && r.challenges.some((c) => c.status === 'presented'),
-      { what: 'the order to be created and its challenge presented' },
-    );
+    const midway = await orderPresented(stack, request.id);
     // The challenge is recorded as presented just before its record is written.
     await waitFor(
       () => stack.bind.query(`_acme-challenge.${request.hostname}`, 'TXT'),

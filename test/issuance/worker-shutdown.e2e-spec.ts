@@ -5,6 +5,7 @@ import { PRISMA, PrismaClient } from '@fleetcert/db';
 import { ISSUANCE_QUEUE } from '@fleetcert/queue';
 import {
   IssuanceStack,
+  orderPresented,
   requestFinished,
   startIssuanceStack,
   submitForNewDevice,
@@ -99,15 +100,7 @@ describe('Worker shutdown', () => {
       FLEETCERT_SHUTDOWN_GRACE_MS: '500',
     });
     const request = await submit();
-    const midway = await waitFor(
-      () =>
-        prisma.certificateRequest.findUniqueOrThrow({
-          where: { id: request.id },
-          include: { challenges: true },
-        }),
-      (r) => r.orderUrl !== null && r.challenges.some((c) => c.status === 'presented'),
-      { what: 'the order to wait on propagation' },
-    );
+    const midway = await orderPresented(stack, request.id);
 
     await worker.stop();
     await expectHandedBack(request.id, worker.output());

@@ -1,3 +1,4 @@
+import { PRISMA, PrismaClient } from '@fleetcert/db';
 import { generateKeys, makeCsr } from '../../libs/pki/src/testing/pki-fixtures';
 import { startTestApi, TestApi } from './api';
 import { Bind9Handle, startBind9 } from './bind9';
@@ -126,5 +127,21 @@ export function requestFinished(stack: IssuanceStack, request: SubmittedRequest)
       (await stack.api.request('GET', `/v1/certificates/${request.id}`, { token: request.token })).body,
     (b) => b.status === 'valid' || b.status === 'failed',
     { timeoutMs: 60_000, what: `request ${request.id} to finish` },
+  );
+}
+
+/**
+ * Waits until a worker is mid-order on the request: the order exists at the CA (its URL is
+ * saved) and a challenge is presented. Returns the request's row with its challenges.
+ */
+export function orderPresented(stack: IssuanceStack, requestId: string) {
+  return waitFor(
+    () =>
+      stack.api.app.get<PrismaClient>(PRISMA).certificateRequest.findUniqueOrThrow({
+        where: { id: requestId },
+        include: { challenges: true },
+      }),
+    (r) => r.orderUrl !== null && r.challenges.some((c) => c.status === 'presented'),
+    { what: `request ${requestId}'s order to be created and its challenge presented` },
   );
 }
