@@ -59,9 +59,8 @@ export class ShutdownGrace implements BeforeApplicationShutdown, OnApplicationSh
     clearTimeout(this.timer);
   }
 
-  /** Ends every wait on the CA and on DNS now. */
-  cutOff(graceMs: number): void {
-    if (this.interrupted) return;
+  /** Ends every wait on the CA and on DNS now (once: only the grace timer calls it). */
+  private cutOff(graceMs: number): void {
     this.logger.warn(
       { graceMs },
       'shutdown grace period over: cutting off what still waits on the CA or DNS',
