@@ -17,7 +17,9 @@ import {
   settle,
   Settlement,
 } from '@fleetcert/ratelimit';
+import { Client } from 'pg';
 import { seededRandom } from '../support/seeded-random';
+import { waitFor } from '../support/wait-for';
 
 const HOUR = 3600_000;
 
@@ -27,6 +29,24 @@ function worker(): { prisma: PrismaClient; repo: RateLimitRepository } {
   const pool = createPgPool(url, { poolSize: 3 });
   const prisma = createPrismaClientOnPool(pool, schemaOf(url), { ownsPool: true });
   return { prisma, repo: new RateLimitRepository(prisma, pool) };
+}
+
+/** fleetcert_apply_buckets called as RateLimitRepository.apply calls it, on a client of the test's own. */
+function applySql(client: Client, scope: string, txns: readonly BucketTransaction[]) {
+  return client.query(
+    `SELECT * FROM fleetcert_apply_buckets($1, $2::text[], $3::text[], $4::float8[], $5::float8[],
+                                           $6::float8[], $7::boolean[], $8::boolean[])`,
+    [
+      scope,
+      txns.map((t) => t.limit.name),
+      txns.map((t) => t.key),
+      txns.map((t) => t.cost),
+      txns.map((t) => t.limit.refillMs),
+      txns.map((t) => t.limit.capacity),
+      txns.map((t) => t.check),
+      txns.map((t) => t.spend),
+    ],
+  );
 }
 
 const spend = (limit: RateLimit, key: string, check = true): BucketTransaction => ({
@@ -203,5 +223,61 @@ describe('RateLimitRepository against Postgres', () => {
     const second = await repo.listNotFull(scope, { size: 3, after: { tat: last.tat, id: last.id } });
     expect(second.map((r) => r.key)).toEqual(['dns:1.example.com', 'dns:0.example.com']);
     expect(await repo.listNotFull(scope, { size: 10, limit: 'newOrdersPerAccount' })).toEqual([]);
+  });
+
+  describe('on a bucket every order spends from (the account, the fleet zone)', () => {
+    const orders = perPeriod('newOrdersPerAccount', 1000, HOUR);
+    /** A transaction of the test's own, and a session that watches the locks. */
+    let client: Client;
+    let observer: Client;
+
+    beforeEach(async () => {
+      [client, observer] = [0, 1].map(() => new Client({ connectionString: process.env.DATABASE_URL }));
+      await Promise.all([client.connect(), observer.connect()]);
+    });
+    afterEach(() => Promise.all([client.end(), observer.end()]));
+
+    it('should write one row version a spend, not two (locking the row writes nothing)', async () => {
+      await repo.apply(scope, [spend(orders, 'account')]);
+      await client.query('BEGIN');
+      try {
+        for (let i = 0; i < 5; i++) await applySql(client, scope, [spend(orders, 'account')]);
+        // This transaction's own counts: each spend's UPDATE, and nothing for taking the lock.
+        const { rows } = await client.query<{ updated: string; inserted: string }>(
+          `SELECT n_tup_upd AS updated, n_tup_ins AS inserted
+             FROM pg_stat_xact_user_tables WHERE relname = 'rate_limit_buckets'`,
+        );
+        expect(rows[0]).toEqual({ updated: '5', inserted: '0' });
+      } finally {
+        await client.query('ROLLBACK');
+      }
+    });
+
+    it("should queue concurrent settlements on the bucket's advisory lock, then settle each in turn", async () => {
+      await client.query('BEGIN');
+      await applySql(client, scope, [spend(orders, 'account')]);
+      // A second settlement of the same bucket waits in the lock manager's queue, not on the row.
+      const waiting = workers[1].repo.apply(scope, [spend(orders, 'account')]);
+      const waits = await waitFor(
+        async () =>
+          (
+            await observer.query<{ locktype: string }>(
+              `SELECT l.locktype FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+                WHERE NOT l.granted AND a.datname = current_database() AND a.query LIKE '%fleetcert_apply_buckets%'`,
+            )
+          ).rows,
+        (rows) => rows.length > 0,
+        { what: 'a settlement waiting for the first one' },
+      );
+      expect(waits.map((w) => w.locktype)).toEqual(['advisory']);
+      await client.query('COMMIT');
+      const second = await waiting;
+      expect(second.allowed).toBe(true);
+      // Both spends landed: the second read the first one's committed TAT.
+      const tat = (await repo.tats(scope, [{ limit: 'newOrdersPerAccount', key: 'account' }])).get(
+        bucketId({ limit: 'newOrdersPerAccount', key: 'account' }),
+      );
+      expect(bucketStatus(orders, tat, Date.now()).remaining).toBe(998);
+    });
   });
 });

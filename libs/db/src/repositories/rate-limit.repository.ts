@@ -74,7 +74,8 @@ const TATS = statement(
  * 20261122143000_rate_limit_apply_function): locks the spent buckets in the order given,
  * decides with the database's clock, writes the spends when every check passes, and returns
  * each bucket's TAT before the call, that clock and whether it applied the spends. The
- * lock on the hot account bucket lasts one function call, not two round trips.
+ * lock on the hot account bucket lasts one function call, not two round trips, and its
+ * waiters queue on an advisory lock rather than on the row (20261123210000_rate_limit_apply_queue).
  */
 const APPLY = statement(
   'rateLimit.apply',
