@@ -244,7 +244,7 @@ describe('RateLimitRepository against Postgres', () => {
         for (let i = 0; i < 5; i++) await applySql(client, scope, [spend(orders, 'account')]);
         // This transaction's own counts: each spend's UPDATE, and nothing for taking the lock.
         const { rows } = await client.query<{ updated: string; inserted: string }>(
-          `SELECT n_tup_upd AS updated, n_tup_ins AS inserted
+          `SELECT sum(n_tup_upd)::text AS updated, sum(n_tup_ins)::text AS inserted
              FROM pg_stat_xact_user_tables WHERE relname = 'rate_limit_buckets'`,
         );
         expect(rows[0]).toEqual({ updated: '5', inserted: '0' });
@@ -254,6 +254,7 @@ describe('RateLimitRepository against Postgres', () => {
     });
 
     it("should queue concurrent settlements on the bucket's advisory lock, then settle each in turn", async () => {
+      const holder = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
       await client.query('BEGIN');
       await applySql(client, scope, [spend(orders, 'account')]);
       // A second settlement of the same bucket waits in the lock manager's queue, not on the row.
@@ -262,8 +263,8 @@ describe('RateLimitRepository against Postgres', () => {
         async () =>
           (
             await observer.query<{ locktype: string }>(
-              `SELECT l.locktype FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-                WHERE NOT l.granted AND a.datname = current_database() AND a.query LIKE '%fleetcert_apply_buckets%'`,
+              `SELECT locktype FROM pg_locks WHERE NOT granted AND $1::int = ANY(pg_blocking_pids(pid))`,
+              [holder],
             )
           ).rows,
         (rows) => rows.length > 0,
