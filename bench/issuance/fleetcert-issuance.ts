@@ -12,7 +12,7 @@ import { inProfileWindow } from '../support/profile-windows';
 import { CpuMeter, MiB, RssSampler, startMachineWindow, usageSeconds } from '../support/proc';
 import { fetchCertificate, submitCsr } from '../support/device-client';
 import { waitForRequests } from '../support/wait-for-requests';
-import { mapLimit, summarize } from '../support/stats';
+import { mapLimit, percentile, perSecond, summarize } from '../support/stats';
 import type { IssuanceResult } from './issuance-result';
 
 /** No order finishing for this long means the CA has stopped answering. */
@@ -109,7 +109,12 @@ async function measure(
   const peak = rss.stop();
   const postgresCpu = await postgres.stop();
   const redisServer = await redisCpu.stop();
-  const orderMs = await orderDurations(redis, o.db.redisPrefix, new Set(ids));
+  const orders = await orderDurations(redis, o.db.redisPrefix, new Set(ids));
+  const orderMs = orders.map((order) => order.ms);
+  // Orders that ran beside the submission burst, against the rest: what the burst costs the worker.
+  const burstEnd = t0 + burst.ms;
+  const duringBurst = orders.filter((order) => order.startedAt < burstEnd).map((order) => order.ms);
+  const afterBurst = orders.filter((order) => order.startedAt >= burstEnd).map((order) => order.ms);
   const orderStepMs = meanStepMs(stepsBefore, await orderStepTotals(workerMetrics));
 
   const valid = submitted.filter((s, i) => byId.get(s.id)?.status === 'valid' && fetched[i]);
@@ -135,30 +140,28 @@ async function measure(
         ([status, n]) => `${n} submissions answered ${status} during the burst and were retried`,
       ),
       `submission burst: ${o.devices.length} submissions in ${(burst.ms / 1000).toFixed(1)} s; CPU meanwhile: API ${burst.cpu.api.toFixed(2)} s, worker ${burst.cpu.worker.toFixed(2)} s, the simulated devices ${usageSeconds(burst.devicesCpu).toFixed(2)} s (${usageSeconds(devicesCpu).toFixed(2)} s over the row, not counted as fleetcert's)`,
+      `orders started during the burst: ${duringBurst.length}, p50 ${(percentile(duringBurst, 50) / 1000).toFixed(2)} s; after it: ${afterBurst.length}, p50 ${(percentile(afterBurst, 50) / 1000).toFixed(2)} s`,
       `certificates stored per second of the row: ${perSecond(valid.map((s) => byId.get(s.id)!.completed.getTime() - t0)).join(', ')}`,
     ],
   };
 }
 
-/** How many of `offsetsMs` fall in each second from 0: the row's timeline. */
-function perSecond(offsetsMs: readonly number[]): number[] {
-  const counts: number[] = [];
-  for (const ms of offsetsMs) {
-    const second = Math.floor(ms / 1000);
-    counts[second] = (counts[second] ?? 0) + 1;
-  }
-  return Array.from(counts, (n) => n ?? 0);
-}
-
-/** How long each order took once a worker had it (BullMQ's processedOn → finishedOn of its last attempt). */
-async function orderDurations(redis: Redis, prefix: string, ids: Set<string>): Promise<number[]> {
+/**
+ * When each order started once a worker had it, and how long it took (BullMQ's processedOn →
+ * finishedOn of its last attempt).
+ */
+async function orderDurations(
+  redis: Redis,
+  prefix: string,
+  ids: Set<string>,
+): Promise<{ startedAt: number; ms: number }[]> {
   const connection = redis.duplicate();
   const queue = new Queue(ISSUANCE_QUEUE, { connection, prefix });
   try {
     const jobs = await queue.getJobs(['completed'], 0, -1);
     return jobs
       .filter((j) => j.id && ids.has(j.id) && j.processedOn && j.finishedOn)
-      .map((j) => j.finishedOn! - j.processedOn!);
+      .map((j) => ({ startedAt: j.processedOn!, ms: j.finishedOn! - j.processedOn! }));
   } finally {
     await queue.close();
     connection.disconnect();

@@ -48,3 +48,13 @@ export async function mapLimit<T, R>(
   await Promise.all(lanes);
   return results;
 }
+
+/** How many of `offsetsMs` fall in each second from 0: the row's timeline. */
+export function perSecond(offsetsMs: readonly number[]): number[] {
+  const counts: number[] = [];
+  for (const ms of offsetsMs) {
+    const second = Math.floor(ms / 1000);
+    counts[second] = (counts[second] ?? 0) + 1;
+  }
+  return Array.from(counts, (n) => n ?? 0);
+}
