@@ -140,15 +140,23 @@ describe('bench load generator (wrk)', () => {
       const rate = result.requests.total / result.duration;
       expect(rate).toBeGreaterThan(450);
       expect(rate).toBeLessThan(550);
-      // Evenly over the run, not in bursts: no 100 ms stretch holds more than twice its share.
+      // Evenly over the run, not in bursts: the typical 100 ms stretch holds about its share
+      // (50). A pacer that sends in bursts leaves most stretches empty or crowded. Arrivals are
+      // timed by this process, which the other Jest worker can hold up for ~100 ms; what
+      // arrived meanwhile lands in one stretch, so at most two may hold more than twice
+      // their share.
       const start = arrivals[0];
-      const perWindow = new Map<number, number>();
+      const fullWindows = Math.floor((arrivals.at(-1)! - start) / 100);
+      const perWindow: number[] = Array.from({ length: fullWindows }, () => 0);
       for (const t of arrivals) {
         const w = Math.floor((t - start) / 100);
-        perWindow.set(w, (perWindow.get(w) ?? 0) + 1);
+        if (w < fullWindows) perWindow[w]++;
       }
-      const full = [...perWindow.entries()].filter(([w]) => w < Math.floor((arrivals.at(-1)! - start) / 100));
-      for (const [, count] of full) expect(count).toBeLessThanOrEqual(100);
+      const sorted = [...perWindow].sort((a, b) => a - b);
+      const median = sorted[Math.floor(sorted.length / 2)];
+      expect(median).toBeGreaterThanOrEqual(40);
+      expect(median).toBeLessThanOrEqual(60);
+      expect(perWindow.filter((count) => count > 100).length).toBeLessThanOrEqual(2);
       expect(result.paced).toMatchObject({ offeredPerSecond: 500, unpaired: 0 });
       // Each connection's first request goes out at the start, so answers may run a few
       // slots ahead of the schedule; they never fall far behind it here.
