@@ -17,7 +17,8 @@ export interface AppConfig {
     /** Device requests are shed with 503 while even the fastest takes longer (ms); 0 = never. */
     shedQueueDelayMs: number;
   };
-  database: { url: string; poolSize: number; poolWaitMs: number };
+  /** `poolIdleMs`: how long a pooled connection may stay idle before it is closed; 0 = never. */
+  database: { url: string; poolSize: number; poolWaitMs: number; poolIdleMs: number };
   /** The API's read caches of device rows (`readCache.entries` 0: off). */
   readCache: { entries: number; maxBytes: number; ttlMs: number };
   redis: { url: string; prefix: string };

@@ -17,6 +17,15 @@ describe(loadConfig.name, () => {
     expect(config.fleet.privacy).toBe('home');
   });
 
+  it('should keep idle database connections for 5 minutes unless told otherwise, 0 keeping them open', () => {
+    expect(loadConfig({ FLEETCERT_DATA_DIR: dataDir() }).database.poolIdleMs).toBe(300_000);
+    const keep = loadConfig({ FLEETCERT_DATA_DIR: dataDir(), FLEETCERT_DATABASE_POOL_IDLE_SECONDS: '0' });
+    expect(keep.database.poolIdleMs).toBe(0);
+    expect(() =>
+      loadConfig({ FLEETCERT_DATA_DIR: dataDir(), FLEETCERT_DATABASE_POOL_IDLE_SECONDS: '-5' }),
+    ).toThrow(/FLEETCERT_DATABASE_POOL_IDLE_SECONDS/);
+  });
+
   it('should name every bad setting at once', () => {
     let error: ConfigError | undefined;
     try {

@@ -62,7 +62,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
       trustProxy: v.trustProxy!,
       shedQueueDelayMs: v.httpShedQueueDelayMs!,
     },
-    database: { url: v.databaseUrl!, poolSize: v.databasePoolSize!, poolWaitMs: v.databasePoolWaitMs! },
+    database: {
+      url: v.databaseUrl!,
+      poolSize: v.databasePoolSize!,
+      poolWaitMs: v.databasePoolWaitMs!,
+      poolIdleMs: v.databasePoolIdleSeconds! * 1000,
+    },
     readCache: {
       entries: v.readCacheEntries!,
       maxBytes: v.readCacheMib! * 1024 * 1024,

@@ -93,6 +93,12 @@ export const SETTINGS = {
     doc: 'Longest wait for a free pooled connection; a request that waits longer gets 503 with `Retry-After` instead of hanging.',
     parse: p.int({ min: 100, max: 600000 }),
   }),
+  databasePoolIdleSeconds: setting({
+    env: 'FLEETCERT_DATABASE_POOL_IDLE_SECONDS',
+    default: '300',
+    doc: "How long a pooled connection may stay idle before it is closed; `0` keeps them open. A new connection costs PostgreSQL 40–80 ms of CPU (BENCHMARKS.md, nineteenth pass) before it runs the hot statements at full speed (a new backend, its catalog caches, its statement plans), so a short idle time makes the first burst after every quiet spell slower (pg's own default is 10 s).",
+    parse: p.int({ min: 0, max: 86400 }),
+  }),
   readCacheEntries: setting({
     env: 'FLEETCERT_READ_CACHE_ENTRIES',
     default: '20000',

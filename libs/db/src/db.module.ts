@@ -62,6 +62,7 @@ const repositories = [
         createPgPool(config.database.url, {
           poolSize: config.database.poolSize,
           connectionWaitMs: config.database.poolWaitMs,
+          idleMs: config.database.poolIdleMs,
         }),
     },
     {
