@@ -12,15 +12,11 @@
 // decides how often the collector runs (BENCHMARKS.md, ninth pass). `--sites` lists where.
 // `--cpu-sites` adds a round under V8's CPU profiler (main thread, no heap sampling) and
 // lists where the main thread's time goes, by package and by function.
-import { generateKeyPairSync } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { APP_CONFIG, AppConfig } from '@fleetcert/config';
-import { SecretBox } from '@fleetcert/crypto';
-import { AcmeAccountRepository, PRISMA, PrismaClient } from '@fleetcert/db';
 import { enrolDevices } from '../support/bench-stack';
 import { makeCsrs } from '../support/csrs';
-import { withInProcessApi } from '../support/in-process-api';
+import { storeAcmeAccount, withInProcessApi } from '../support/in-process-api';
 
 const PER_ROUND = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 2_000);
 const SHOW_SITES = process.argv.includes('--sites');
@@ -192,26 +188,6 @@ function printCpuSites(profile: CpuProfile): void {
   console.log(`CPU profile round: ${(total / PER_ROUND).toFixed(0)} µs of main-thread wall per submission`);
   print('by package:', byPackage, 25);
   print('by function:', byFunction, 30);
-}
-
-/**
- * An ACME account row, as the worker leaves after its first order: without one, the API
- * looks for it on every submission (to refuse a CSR for the account's own key), which a
- * running fleet never does.
- */
-async function storeAcmeAccount(app: { get<T>(token: unknown): T }): Promise<void> {
-  const { directoryUrl } = app.get<AppConfig>(APP_CONFIG).acme;
-  const box = app.get<SecretBox>(SecretBox);
-  const key = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({
-    type: 'pkcs8',
-    format: 'pem',
-  });
-  await new AcmeAccountRepository(app.get<PrismaClient>(PRISMA)).createIfAbsent({
-    directoryUrl,
-    keyCiphertext: box.seal(key, directoryUrl),
-    keyId: box.primaryKeyId,
-    contact: [],
-  });
 }
 
 /** Bytes allocated by function (self), across the profile's tree. */
