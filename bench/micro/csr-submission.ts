@@ -16,7 +16,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { enrolDevices } from '../support/bench-stack';
 import { makeCsrs } from '../support/csrs';
-import { storeAcmeAccount, withInProcessApi } from '../support/in-process-api';
+import { injectSubmission, storeAcmeAccount, withInProcessApi } from '../support/in-process-api';
 
 const PER_ROUND = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 2_000);
 const SHOW_SITES = process.argv.includes('--sites');
@@ -53,13 +53,7 @@ async function main(): Promise<void> {
     const submitUpTo = async (end: number) => {
       while (next < end) {
         const i = next++;
-        const res = await fastify.inject({
-          method: 'POST',
-          url: '/v1/certificates',
-          headers: { authorization: `Bearer ${devices[i].token}`, 'content-type': 'application/json' },
-          payload: JSON.stringify({ csr: csrs[i] }),
-        });
-        if (res.statusCode !== 202) throw new Error(`submission answered ${res.statusCode}: ${res.body}`);
+        await injectSubmission(fastify, devices[i].token, csrs[i]);
       }
     };
     const submit = (count: number) => {

@@ -13,7 +13,7 @@ import { SETTINGS } from '@fleetcert/config';
 import { enrolDevices } from '../support/bench-stack';
 import { makeCsrs } from '../support/csrs';
 import { PostgresBackendCpu } from '../support/dependency-cpu';
-import { storeAcmeAccount, withInProcessApi } from '../support/in-process-api';
+import { injectSubmission, storeAcmeAccount, withInProcessApi } from '../support/in-process-api';
 import { percentile } from '../support/stats';
 
 const BURST = 300;
@@ -61,13 +61,7 @@ async function main(): Promise<void> {
           while (next < end) {
             const i = next++;
             const sent = performance.now();
-            const res = await fastify.inject({
-              method: 'POST',
-              url: '/v1/certificates',
-              headers: { authorization: `Bearer ${devices[i].token}`, 'content-type': 'application/json' },
-              payload: JSON.stringify({ csr: csrs[i] }),
-            });
-            if (res.statusCode !== 202) throw new Error(`submission answered ${res.statusCode}: ${res.body}`);
+            await injectSubmission(fastify, devices[i].token, csrs[i]);
             latencies.push(performance.now() - sent);
           }
         };

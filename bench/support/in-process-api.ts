@@ -2,6 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '@fleetcert/config';
 import { SecretBox } from '@fleetcert/crypto';
 import { AcmeAccountRepository, PRISMA, PrismaClient } from '@fleetcert/db';
+import type { FastifyInstance } from 'fastify';
 import { startTestApi, type TestApi } from '../../test/support/api';
 import { testConfig, type TestEnv } from '../../test/support/config';
 import { isolatedDatabase } from '../../test/support/isolated-database';
@@ -54,4 +55,15 @@ export async function storeAcmeAccount(app: { get<T>(token: unknown): T }): Prom
     keyId: box.primaryKeyId,
     contact: [],
   });
+}
+
+/** One `POST /v1/certificates` through Fastify's `inject`; throws unless it is accepted (202). */
+export async function injectSubmission(fastify: FastifyInstance, token: string, csr: string): Promise<void> {
+  const res = await fastify.inject({
+    method: 'POST',
+    url: '/v1/certificates',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    payload: JSON.stringify({ csr }),
+  });
+  if (res.statusCode !== 202) throw new Error(`submission answered ${res.statusCode}: ${res.body}`);
 }

@@ -28,31 +28,34 @@ describe('idle connections in the pool', () => {
     return pool;
   };
 
+  /**
+   * Waits until `pool` has closed its connection and backend `pid` has ended: within 5 s,
+   * well under pg's own 10 s, so that a pool that ignored its idle time fails here.
+   */
+  const expectIdleClose = async (pool: Pool, pid: number) => {
+    await waitFor(
+      () => Promise.resolve(pool.totalCount),
+      (n) => n === 0,
+      { what: 'the idle connection to close', timeoutMs: 5_000 },
+    );
+    await waitFor(
+      () => isConnected(pid),
+      (up) => !up,
+      { what: `backend ${pid} to end`, timeoutMs: 5_000 },
+    );
+  };
+
   beforeAll(() => observer.connect());
   afterAll(async () => {
     await Promise.all(pools.map((p) => p.end()));
     await observer.end();
   });
 
-  // Timeouts well under pg's own 10 s, so that a pool that ignored idleMs fails here.
   it('should close a connection once it has been idle for idleMs', async () => {
     const pool = poolWith(200);
     const pid = await pidOf(pool);
 
-    await waitFor(
-      () => Promise.resolve(pool.totalCount),
-      (n) => n === 0,
-      {
-        what: 'the idle connection to close',
-        timeoutMs: 5_000,
-      },
-    );
-
-    await waitFor(
-      () => isConnected(pid),
-      (up) => !up,
-      { what: `backend ${pid} to end`, timeoutMs: 5_000 },
-    );
+    await expectIdleClose(pool, pid);
   });
 
   it("should keep an idle connection with idleMs 0, on the same backend, past pg's own 10 s", async () => {
@@ -92,19 +95,7 @@ describe('idle connections in the pool', () => {
       const pid = await pidOf(pool);
       expect(pool.totalCount).toBe(1);
 
-      await waitFor(
-        () => Promise.resolve(pool.totalCount),
-        (n) => n === 0,
-        {
-          what: "the module pool's idle connection to close after 1 s",
-          timeoutMs: 5_000,
-        },
-      );
-      await waitFor(
-        () => isConnected(pid),
-        (up) => !up,
-        { what: `backend ${pid} to end`, timeoutMs: 5_000 },
-      );
+      await expectIdleClose(pool, pid);
     } finally {
       await context.close();
     }
