@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { IssuanceQueue } from '../../apps/api/src/queue/issuance-queue';
 import { startTestApi, TestApi } from '../support/api';
 import { testConfig } from '../support/config';
 
@@ -25,6 +27,22 @@ describe('Operations endpoints', () => {
       expect(res.body).toMatch(
         /fleetcert_http_request_duration_seconds_count\{[^}]*route="\/health"[^}]*\} \d+/,
       );
+    });
+
+    it("should report the issuance queue's jobs by state, read from Redis when scraped", async () => {
+      const queue = api.app.get(IssuanceQueue);
+      // No worker runs beside this API: jobs stay where they were put.
+      await queue.enqueue(randomUUID());
+      await queue.enqueue(randomUUID());
+      await queue.enqueue(randomUUID(), new Date(Date.now() + 3_600_000));
+
+      const res = await api.request('GET', '/metrics');
+
+      expect(res.status).toBe(200);
+      expect(queueJobs(res.body)).toEqual({ waiting: 2, active: 0, delayed: 1, failed: 0, completed: 0 });
+      const admin = await api.operatorKey('admin');
+      const counts = await api.request('GET', '/v1/admin/queue', { token: admin });
+      expect(counts.body).toMatchObject({ waiting: 2, delayed: 1 });
     });
 
     it('should serve an OpenAPI document describing the device and admin APIs', async () => {
@@ -76,5 +94,40 @@ describe('Operations endpoints', () => {
       expect(res.body.checks.postgres).toBe('ok');
       expect(res.body.checks.redis).not.toBe('ok');
     });
+
+    it('should still serve its metrics, with no queue samples rather than stale or made-up ones', async () => {
+      const res = await api.request('GET', '/metrics');
+
+      expect(res.status).toBe(200);
+      expect(res.body).toContain('fleetcert_http_request_duration_seconds');
+      expect(queueJobs(res.body)).toEqual({});
+    });
+
+    it("should answer an operator's queue reads with 503, not leave them waiting for Redis", async () => {
+      const admin = await api.operatorKey('admin');
+
+      for (const path of [
+        '/v1/admin/queue',
+        '/v1/admin/queue/failed',
+        `/v1/admin/queue/jobs/${randomUUID()}/retry`,
+      ]) {
+        const method = path.endsWith('/retry') ? 'POST' : 'GET';
+        const res = await api.request(method, path, { token: admin });
+        expect({ path, status: res.status }).toEqual({ path, status: 503 });
+        expect(res.body).toMatchObject({ statusCode: 503, error: 'Service Unavailable' });
+        expect(res.headers.get('retry-after')).not.toBeNull();
+      }
+    });
   });
 });
+
+/** The `fleetcert_queue_jobs` samples of a scrape, by state. */
+function queueJobs(scrape: string): Record<string, number> {
+  const samples: Record<string, number> = {};
+  for (const [, state, value] of scrape.matchAll(
+    /^fleetcert_queue_jobs\{[^}]*state="([a-z]+)"[^}]*\} (\d+)$/gm,
+  )) {
+    samples[state] = Number(value);
+  }
+  return samples;
+}

@@ -92,13 +92,28 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Reads the issuance queue's counts when scraped: set by the process that has the queue (the API). */
+  private queueJobCounts?: () => Promise<Record<string, number>>;
+
   readonly queueJobs = new Gauge({
     name: 'fleetcert_queue_jobs',
-    help: 'Jobs in the issuance queue by state (sampled at scrape time).',
+    help: 'Jobs in the issuance queue by state (waiting, active, delayed, failed, completed), read from Redis at scrape time; no samples while Redis does not answer.',
     labelNames: ['state'] as const,
     // The queue is shared: API processes that sample it report the same numbers, not parts.
     aggregator: 'max',
     registers: [this.registry],
+    collect: async () => {
+      this.queueJobs.reset();
+      if (!this.queueJobCounts) return;
+      try {
+        for (const [state, jobs] of Object.entries(await this.queueJobCounts())) {
+          this.queueJobs.set({ state }, jobs);
+        }
+      } catch {
+        // Redis away (the API's connection fails fast): no samples rather than stale ones,
+        // and the rest of the scrape still answers. /health names the outage.
+      }
+    },
   });
 
   readonly rateLimitDeferrals = new Counter({
@@ -135,6 +150,11 @@ export class Metrics {
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
+
+  /** Has {@link queueJobs} read the issuance queue's counts with `counts` at each scrape. */
+  sampleQueueJobsWith(counts: () => Promise<Record<string, number>>): void {
+    this.queueJobCounts = counts;
+  }
 
   /** Runs one step of an order and, when it succeeds, records how long it took ({@link orderStep}). */
   async timeOrderStep<T>(step: OrderStep, run: () => Promise<T>): Promise<T> {

@@ -3,6 +3,7 @@ import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/s
 import type { FastifyReply } from 'fastify';
 import type Redis from 'ioredis';
 import { PRISMA, PrismaClient } from '@fleetcert/db';
+import { answerWithin } from '../common/answer-within';
 import { REDIS } from '../queue/queue.tokens';
 
 const CHECK_TIMEOUT_MS = 2000;
@@ -26,8 +27,8 @@ export class HealthController {
   @ApiServiceUnavailableResponse({ description: 'Postgres or Redis unreachable' })
   async check(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthView> {
     const [postgres, redis] = await Promise.all([
-      probe(() => this.prisma.$queryRaw`SELECT 1`),
-      probe(() => this.redis.ping()),
+      probe('postgres', () => this.prisma.$queryRaw`SELECT 1`),
+      probe('redis', () => this.redis.ping()),
     ]);
     const ok = postgres === 'ok' && redis === 'ok';
     void reply.status(ok ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE);
@@ -35,22 +36,11 @@ export class HealthController {
   }
 }
 
-async function probe(check: () => Promise<unknown>): Promise<string> {
-  let timer: NodeJS.Timeout | undefined;
+async function probe(dependency: string, check: () => Promise<unknown>): Promise<string> {
   try {
-    await Promise.race([
-      check(),
-      new Promise((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)),
-          CHECK_TIMEOUT_MS,
-        );
-      }),
-    ]);
+    await answerWithin(check(), CHECK_TIMEOUT_MS, dependency);
     return 'ok';
   } catch (err) {
     return (err as Error).message.split('\n')[0].slice(0, 200);
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -6,9 +6,24 @@ import type Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '@fleetcert/config';
 import { Metrics } from '@fleetcert/observability';
 import { ISSUANCE_QUEUE, issueJobOptions } from '@fleetcert/queue';
+import { answerWithin } from '../common/answer-within';
 import { REDIS } from './queue.tokens';
 
-/** The API's side of the issuance queue: it only adds jobs. */
+/** The longest an operator's read of the queue (or a metrics scrape) waits for Redis. */
+export const QUEUE_READ_TIMEOUT_MS = 2_000;
+
+/** How many of the issuance queue's jobs are in each state. */
+export interface QueueJobCounts {
+  /** Waiting for a worker, prioritized ones included. */
+  waiting: number;
+  active: number;
+  /** Waiting for their time (deferred requests, retries' backoff). */
+  delayed: number;
+  failed: number;
+  completed: number;
+}
+
+/** The API's side of the issuance queue: it adds jobs, and reads how many are where. */
 @Injectable()
 export class IssuanceQueue implements OnApplicationShutdown {
   private readonly logger = new Logger(IssuanceQueue.name);
@@ -37,6 +52,38 @@ export class IssuanceQueue implements OnApplicationShutdown {
       },
       (size) => metrics.batchSize.observe({ kind: 'job_adds' }, size),
     );
+    metrics.sampleQueueJobsWith(async () => ({ ...(await this.jobCounts()) }));
+  }
+
+  /**
+   * The queue's jobs by state, read from Redis (one round trip). Rejects with a dependency
+   * outage (503) when Redis has not answered within {@link QUEUE_READ_TIMEOUT_MS}.
+   */
+  async jobCounts(): Promise<QueueJobCounts> {
+    const c = await this.read('job counts', () =>
+      this.queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed', 'completed'),
+    );
+    return {
+      waiting: (c.waiting ?? 0) + (c.prioritized ?? 0),
+      active: c.active ?? 0,
+      delayed: c.delayed ?? 0,
+      failed: c.failed ?? 0,
+      completed: c.completed ?? 0,
+    };
+  }
+
+  /** Whether the queue is paused (waiting jobs do not start); rejects as {@link jobCounts} does. */
+  isPaused(): Promise<boolean> {
+    return this.read('paused flag', () => this.queue.isPaused());
+  }
+
+  /**
+   * A read of the queue in Redis, bounded by {@link QUEUE_READ_TIMEOUT_MS}: BullMQ waits for
+   * its connection to be ready before it sends anything, so with Redis away it would wait
+   * forever. Rejects as a dependency outage (503) instead.
+   */
+  read<T>(what: string, read: () => Promise<T>): Promise<T> {
+    return answerWithin(read(), QUEUE_READ_TIMEOUT_MS, `issuance queue ${what} from Redis`);
   }
 
   /**

@@ -19,31 +19,15 @@ export class QueueAdminService {
   ) {}
 
   async counts(): Promise<QueueCountsView> {
-    const c = await this.issuance.queue.getJobCounts(
-      'waiting',
-      'prioritized',
-      'active',
-      'delayed',
-      'failed',
-      'completed',
-    );
-    return {
-      queue: ISSUANCE_QUEUE,
-      waiting: (c.waiting ?? 0) + (c.prioritized ?? 0),
-      active: c.active ?? 0,
-      delayed: c.delayed ?? 0,
-      failed: c.failed ?? 0,
-      completed: c.completed ?? 0,
-      paused: await this.issuance.queue.isPaused(),
-    };
+    const [counts, paused] = await Promise.all([this.issuance.jobCounts(), this.issuance.isPaused()]);
+    return { queue: ISSUANCE_QUEUE, ...counts, paused };
   }
 
   async failed(offset: number, limit: number): Promise<FailedJobPageView> {
     const queue = this.issuance.queue;
-    const [jobs, total] = await Promise.all([
-      queue.getFailed(offset, offset + limit - 1),
-      queue.getFailedCount(),
-    ]);
+    const [jobs, total] = await this.issuance.read('failed jobs', () =>
+      Promise.all([queue.getFailed(offset, offset + limit - 1), queue.getFailedCount()]),
+    );
     return { items: jobs.filter(Boolean).map(toFailedJobView), total };
   }
 
@@ -53,9 +37,9 @@ export class QueueAdminService {
    * already going to run or finished.
    */
   async retry(auth: OperatorPrincipal, id: string): Promise<RetriedJobView> {
-    const job = await this.issuance.queue.getJob(id);
+    const job = await this.issuance.read('job', () => this.issuance.queue.getJob(id));
     if (!job) throw new NotFoundException(`No job ${id} in the issuance queue`);
-    const state = await job.getState();
+    const state = await this.issuance.read("job's state", () => job.getState());
     if (state !== 'failed')
       throw new ConflictException(`Job ${id} is ${state}; only failed jobs can be retried`);
     try {
