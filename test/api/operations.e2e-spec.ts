@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { IssuanceQueue } from '../../apps/api/src/queue/issuance-queue';
+import { generateKeys, makeCsr } from '../../libs/pki/src/testing/pki-fixtures';
 import { startTestApi, TestApi } from '../support/api';
 import { testConfig } from '../support/config';
 
@@ -101,6 +102,21 @@ describe('Operations endpoints', () => {
       expect(res.status).toBe(200);
       expect(res.body).toContain('fleetcert_http_request_duration_seconds');
       expect(queueJobs(res.body)).toEqual({});
+    });
+
+    it('should accept and store a CSR, not hang on the job add: the reconciler enqueues it once Redis is back', async () => {
+      const admin = await api.operatorKey('admin');
+      for (let i = 0; i < 2; i++) {
+        const device = (await api.request('POST', '/v1/admin/devices', { token: admin, body: {} })).body;
+        const csr = await makeCsr({ keys: await generateKeys({ ec: 'P-256' }), dns: [device.hostname] });
+
+        const res = await api.request('POST', '/v1/certificates', { token: device.token, body: { csr } });
+
+        expect(res.status).toBe(202);
+        expect(res.body.status).toBe('pending');
+        const stored = await api.request('GET', `/v1/certificates/${res.body.id}`, { token: device.token });
+        expect(stored.body).toMatchObject({ id: res.body.id, status: 'pending' });
+      }
     });
 
     it("should answer an operator's queue reads with 503, not leave them waiting for Redis", async () => {

@@ -9,8 +9,8 @@ import { ISSUANCE_QUEUE, issueJobOptions } from '@fleetcert/queue';
 import { answerWithin } from '../common/answer-within';
 import { REDIS } from './queue.tokens';
 
-/** The longest an operator's read of the queue (or a metrics scrape) waits for Redis. */
-export const QUEUE_READ_TIMEOUT_MS = 2_000;
+/** The longest a job add, an operator's read of the queue or a metrics scrape waits for Redis. */
+export const QUEUE_TIMEOUT_MS = 2_000;
 
 /** How many of the issuance queue's jobs are in each state. */
 export interface QueueJobCounts {
@@ -34,7 +34,11 @@ export class IssuanceQueue implements OnApplicationShutdown {
    */
   private readonly adds: DataLoader<{ requestId: string; notBefore?: Date }, true>;
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig, @Inject(REDIS) redis: Redis, metrics: Metrics) {
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(REDIS) private readonly redis: Redis,
+    metrics: Metrics,
+  ) {
     this.queue = new Queue(ISSUANCE_QUEUE, { connection: redis, prefix: config.redis.prefix });
     // A producer that loses Redis must not crash the API: the reconciler re-enqueues later.
     this.queue.on('error', (err) => this.logger.warn({ err: err.message }, 'issuance queue error'));
@@ -57,7 +61,7 @@ export class IssuanceQueue implements OnApplicationShutdown {
 
   /**
    * The queue's jobs by state, read from Redis (one round trip). Rejects with a dependency
-   * outage (503) when Redis has not answered within {@link QUEUE_READ_TIMEOUT_MS}.
+   * outage (503) when Redis has not answered within {@link QUEUE_TIMEOUT_MS}.
    */
   async jobCounts(): Promise<QueueJobCounts> {
     const c = await this.read('job counts', () =>
@@ -78,12 +82,13 @@ export class IssuanceQueue implements OnApplicationShutdown {
   }
 
   /**
-   * A read of the queue in Redis, bounded by {@link QUEUE_READ_TIMEOUT_MS}: BullMQ waits for
+   * A read of the queue in Redis, bounded by {@link QUEUE_TIMEOUT_MS}: BullMQ waits for
    * its connection to be ready before it sends anything, so with Redis away it would wait
    * forever. Rejects as a dependency outage (503) instead.
    */
-  read<T>(what: string, read: () => Promise<T>): Promise<T> {
-    return answerWithin(read(), QUEUE_READ_TIMEOUT_MS, `issuance queue ${what} from Redis`);
+  async read<T>(what: string, read: () => Promise<T>): Promise<T> {
+    this.assertConnected(what);
+    return answerWithin(read(), QUEUE_TIMEOUT_MS, `issuance queue ${what} from Redis`);
   }
 
   /**
@@ -92,11 +97,26 @@ export class IssuanceQueue implements OnApplicationShutdown {
    */
   async enqueue(requestId: string, notBefore?: Date): Promise<boolean> {
     try {
-      return await this.adds.load({ requestId, notBefore });
+      this.assertConnected('job add');
+      return await answerWithin(this.adds.load({ requestId, notBefore }), QUEUE_TIMEOUT_MS, 'job add');
     } catch (err) {
       this.logger.warn({ requestId, err: (err as Error).message }, 'could not enqueue; the reconciler will');
       return false;
     }
+  }
+
+  /**
+   * Refuses at once while the API's Redis connection is not ready. BullMQ would otherwise
+   * hold the call until Redis is back (it waits for its connection before sending anything,
+   * whatever the connection's fail-fast options), and the device's request with it.
+   */
+  private assertConnected(what: string): void {
+    if (this.redis.status === 'ready') return;
+    const err: NodeJS.ErrnoException = new Error(
+      `issuance queue ${what}: Redis is not connected (${this.redis.status})`,
+    );
+    err.code = 'ECONNREFUSED';
+    throw err;
   }
 
   async onApplicationShutdown(): Promise<void> {
