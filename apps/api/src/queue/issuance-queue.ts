@@ -45,12 +45,17 @@ export class IssuanceQueue implements OnApplicationShutdown {
     this.adds = batchPerTurn(
       async (jobs: readonly { requestId: string; notBefore?: Date }[]) => {
         const now = Date.now();
-        await this.queue.addBulk(
-          jobs.map(({ requestId, notBefore }) => ({
-            name: 'issue',
-            data: { requestId },
-            opts: issueJobOptions(requestId, notBefore ? notBefore.getTime() - now : 0),
-          })),
+        // One deadline for the batch's one round trip, not a timer per submission.
+        await answerWithin(
+          this.queue.addBulk(
+            jobs.map(({ requestId, notBefore }) => ({
+              name: 'issue',
+              data: { requestId },
+              opts: issueJobOptions(requestId, notBefore ? notBefore.getTime() - now : 0),
+            })),
+          ),
+          QUEUE_TIMEOUT_MS,
+          'issuance queue job add',
         );
         return jobs.map(() => true as const);
       },
@@ -98,7 +103,7 @@ export class IssuanceQueue implements OnApplicationShutdown {
   async enqueue(requestId: string, notBefore?: Date): Promise<boolean> {
     try {
       this.assertConnected('job add');
-      return await answerWithin(this.adds.load({ requestId, notBefore }), QUEUE_TIMEOUT_MS, 'job add');
+      return await this.adds.load({ requestId, notBefore });
     } catch (err) {
       this.logger.warn({ requestId, err: (err as Error).message }, 'could not enqueue; the reconciler will');
       return false;
