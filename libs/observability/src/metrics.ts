@@ -110,8 +110,8 @@ export class Metrics {
           this.queueJobs.set({ state }, jobs);
         }
       } catch {
-        // Redis away (the API's connection fails fast): no samples rather than stale ones,
-        // and the rest of the scrape still answers. /health names the outage.
+        // Redis away (the read is refused at once, or gives up at its deadline): no samples
+        // rather than stale ones, and the rest of the scrape still answers. /health names it.
       }
     },
   });

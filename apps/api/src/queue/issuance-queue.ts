@@ -13,7 +13,7 @@ import { REDIS } from './queue.tokens';
 export const QUEUE_TIMEOUT_MS = 2_000;
 
 /** How many of the issuance queue's jobs are in each state. */
-export interface QueueJobCounts {
+export type QueueJobCounts = {
   /** Waiting for a worker, prioritized ones included. */
   waiting: number;
   active: number;
@@ -21,7 +21,7 @@ export interface QueueJobCounts {
   delayed: number;
   failed: number;
   completed: number;
-}
+};
 
 /** The API's side of the issuance queue: it adds jobs, and reads how many are where. */
 @Injectable()
@@ -61,7 +61,7 @@ export class IssuanceQueue implements OnApplicationShutdown {
       },
       (size) => metrics.batchSize.observe({ kind: 'job_adds' }, size),
     );
-    metrics.sampleQueueJobsWith(async () => ({ ...(await this.jobCounts()) }));
+    metrics.sampleQueueJobsWith(() => this.jobCounts());
   }
 
   /**
