@@ -2,7 +2,7 @@ import type { EnrolledDevice } from '../support/bench-stack';
 import { enrolDevices } from '../support/bench-stack';
 import { makeCsrs } from '../support/csrs';
 import { fetchCertificate, submitCsr } from '../support/device-client';
-import { pebbleStallError, STALL_MS } from '../support/pebble-stall';
+import { PebbleStallError, STALL_MS } from '../support/pebble-stall';
 import { mapLimit } from '../support/stats';
 
 /**
@@ -28,7 +28,7 @@ export async function issueValidCertificates(
         [issued, progressAt] = [issued + 1, Date.now()];
         return { device, id };
       }
-      if (Date.now() - progressAt > STALL_MS) throw pebbleStallError('API setup', issued, count);
+      if (Date.now() - progressAt > STALL_MS) throw new PebbleStallError('API setup', issued, count);
       if (status === 'failed' || Date.now() > deadline)
         throw new Error(`certificate for ${device.hostname} ended ${status}`);
       await new Promise((r) => setTimeout(r, 500));

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { AcmeClientCa } from '@fleetcert/acme';
 import { createDnsProvider, PropagationChecker, TsigAlgorithm } from '@fleetcert/dns';
 import { InMemoryAccountStore } from '../../libs/acme/src/testing/in-memory-account-store';
-import { pebbleStallError, STALL_MS } from '../support/pebble-stall';
+import { PebbleStallError, STALL_MS } from '../support/pebble-stall';
 import { MachineWindow, startMachineWindow, usageSeconds } from '../support/proc';
 import { mapLimit } from '../support/stats';
 
@@ -61,7 +61,7 @@ function watchForStall(total: number): { finished(): void; stop(): void } {
   let progressAt = Date.now();
   const timer = setInterval(() => {
     if (Date.now() - progressAt <= STALL_MS) return;
-    process.stderr.write(`${pebbleStallError('bare baseline', done, total).message}\n`);
+    process.stderr.write(`${new PebbleStallError('bare baseline', done, total).message}\n`);
     process.exit(3);
   }, 1_000);
   return {

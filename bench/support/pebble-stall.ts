@@ -5,8 +5,19 @@
  */
 export const STALL_MS = 60_000;
 
-export function pebbleStallError(what: string, done: number, total: number): Error {
-  return new Error(
-    `${what}: ${done}/${total} finished and none in the last ${STALL_MS / 1000} s: Pebble 2.4 has most likely deadlocked (letsencrypt/pebble#554; "How it measures" in BENCHMARKS.md). Run the benchmark again.`,
-  );
+/** A part of the benchmark saw no order finish for {@link STALL_MS}: Pebble has most likely wedged. */
+export class PebbleStallError extends Error {
+  /** What was seen, without the advice to run again. */
+  readonly finding: string;
+
+  constructor(
+    readonly what: string,
+    readonly done: number,
+    readonly total: number,
+  ) {
+    const finding = `${what}: ${done}/${total} finished and none in the last ${STALL_MS / 1000} s: Pebble 2.4 has most likely deadlocked (letsencrypt/pebble#554; "How it measures" in BENCHMARKS.md)`;
+    super(`${finding}. Run the benchmark again.`);
+    this.name = 'PebbleStallError';
+    this.finding = finding;
+  }
 }

@@ -30,3 +30,8 @@ export async function inProfileWindow<T>(label: string, fn: () => Promise<T>): P
 export function profileWindows(): readonly ProfileWindow[] {
   return windows;
 }
+
+/** Forgets every window: the run starts over, and its profiles with it. */
+export function clearProfileWindows(): void {
+  windows.length = 0;
+}

@@ -1,9 +1,9 @@
 import type { Client } from 'pg';
-import { pebbleStallError, STALL_MS } from './pebble-stall';
+import { PebbleStallError, STALL_MS } from './pebble-stall';
 
 /**
  * Waits until every certificate request in `ids` has ended (`valid` or `failed`), reading
- * the bench database every 100 ms. Throws {@link pebbleStallError} after a minute in which
+ * the bench database every 100 ms. Throws {@link PebbleStallError} after a minute in which
  * none ended, and a timeout error after `timeoutMs`. Returns how many ended `failed`.
  */
 export async function waitForRequests(
@@ -24,7 +24,7 @@ export async function waitForRequests(
     );
     if (Number(rows[0].done) === ids.length) return { failed: Number(rows[0].failed) };
     if (Number(rows[0].done) > done) [done, progressAt] = [Number(rows[0].done), Date.now()];
-    if (Date.now() - progressAt > STALL_MS) throw pebbleStallError(what, done, ids.length);
+    if (Date.now() - progressAt > STALL_MS) throw new PebbleStallError(what, done, ids.length);
     if (Date.now() > deadline) throw new Error(`${what}: ${done}/${ids.length} finished before the timeout`);
     await new Promise((r) => setTimeout(r, 100));
   }
