@@ -42,6 +42,8 @@ interface Repeat {
   fleetcert: IssuanceResult;
   baseline: IssuanceResult;
   reportPath: string;
+  /** Attempts the run itself started over after Pebble wedged (`wedgedAttempts` in results.json). */
+  wedgedAttempts: number;
 }
 
 async function main(): Promise<void> {
@@ -130,6 +132,7 @@ async function repeatOnce(
       continue;
     }
     checkout.repeats.push(outcome);
+    checkout.deadlocks += outcome.wedgedAttempts;
     log(
       `${checkout.label}, run ${index}: fleetcert ${fixed(certsPerSecond(outcome.fleetcert), 1)}/s, baseline ${fixed(certsPerSecond(outcome.baseline), 1)}/s, ratio ${fixed(ratioOf(outcome), 2)}×`,
     );
@@ -190,13 +193,13 @@ function runOnce(root: string, passOn: string[], logPath: string): Promise<Repea
       }
       const reportPath = /written: (\S+)\/report\.md/.exec(output)?.[1];
       if (!reportPath) return reject(new Error(`no report in the output of ${logPath}`));
-      const { issuance } = JSON.parse(readFileSync(join(reportPath, 'results.json'), 'utf8')) as {
-        issuance: { results: IssuanceResult[] };
-      };
+      const { issuance, wedgedAttempts } = JSON.parse(
+        readFileSync(join(reportPath, 'results.json'), 'utf8'),
+      ) as { issuance: { results: IssuanceResult[] }; wedgedAttempts?: number };
       const fleetcert = issuance.results.find((r) => r.tool === 'fleetcert');
       const baseline = issuance.results.find((r) => r.tool === 'bare baseline');
       if (!fleetcert || !baseline) return reject(new Error(`${reportPath}: a row is missing`));
-      resolve({ fleetcert, baseline, reportPath });
+      resolve({ fleetcert, baseline, reportPath, wedgedAttempts: wedgedAttempts ?? 0 });
     });
   });
 }
@@ -240,7 +243,7 @@ function summaryLines(repeats: readonly Repeat[], deadlocks: number, reportsKept
   return [
     `fleetcert / bare baseline throughput: median ${fixed(median(ratios), 2)}× (min ${fixed(Math.min(...ratios), 2)}×, max ${fixed(Math.max(...ratios), 2)}×); ≥ 0.8× in ${met} of ${ratios.length} runs`,
     `fleetcert certs/s: median ${fixed(median(repeats.map((r) => certsPerSecond(r.fleetcert))), 2)}; baseline: median ${fixed(median(repeats.map((r) => certsPerSecond(r.baseline))), 2)}`,
-    ...(deadlocks ? [`${deadlocks} more runs ended in a Pebble deadlock and were run again`] : []),
+    ...(deadlocks ? [`${deadlocks} more attempts ended in a Pebble deadlock and were run again`] : []),
     reportsKept
       ? `each run's report: ${repeats.map((r) => r.reportPath.replace(`${ROOT}/`, '')).join(', ')}`
       : "each run's report was removed with the worktree; its output is in this run's directory",

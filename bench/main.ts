@@ -186,7 +186,15 @@ async function main(): Promise<void> {
   writeFileSync(
     join(workDir, 'results.json'),
     JSON.stringify(
-      { machine, startedOver, issuance, api: apiReport, scale, profileWindows: profileWindows() },
+      {
+        machine,
+        startedOver,
+        wedgedAttempts: wedged.length,
+        issuance,
+        api: apiReport,
+        scale,
+        profileWindows: profileWindows(),
+      },
       null,
       2,
     ),
