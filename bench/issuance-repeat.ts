@@ -243,7 +243,9 @@ function summaryLines(repeats: readonly Repeat[], deadlocks: number, reportsKept
   return [
     `fleetcert / bare baseline throughput: median ${fixed(median(ratios), 2)}× (min ${fixed(Math.min(...ratios), 2)}×, max ${fixed(Math.max(...ratios), 2)}×); ≥ 0.8× in ${met} of ${ratios.length} runs`,
     `fleetcert certs/s: median ${fixed(median(repeats.map((r) => certsPerSecond(r.fleetcert))), 2)}; baseline: median ${fixed(median(repeats.map((r) => certsPerSecond(r.baseline))), 2)}`,
-    ...(deadlocks ? [`${deadlocks} more attempts ended in a Pebble deadlock and were run again`] : []),
+    ...(deadlocks
+      ? [`${deadlocks} more attempt${deadlocks === 1 ? '' : 's'} ended in a Pebble deadlock and ran again`]
+      : []),
     reportsKept
       ? `each run's report: ${repeats.map((r) => r.reportPath.replace(`${ROOT}/`, '')).join(', ')}`
       : "each run's report was removed with the worktree; its output is in this run's directory",
