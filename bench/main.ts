@@ -50,8 +50,8 @@ const USAGE = `Usage: npm run bench -- [options]
 const ROOT = join(__dirname, '..');
 const ZONE = 'bench.fleet.test';
 /**
- * Stacks a run may use. On the twentieth pass's machine Pebble wedged in 5 of 12 of
- * fleetcert's rows; with three attempts a run fails only when all three wedge.
+ * Stacks a run may use. On the twentieth pass's machine Pebble wedged in 6 of the first 20
+ * fleetcert rows; with three attempts a run fails only when all three wedge.
  */
 const STACK_ATTEMPTS = 3;
 
