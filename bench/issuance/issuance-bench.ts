@@ -2,9 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { startPebble } from '../../test/support/pebble';
 import type { BenchDatabase, EnrolledDevice, Peers } from '../support/bench-stack';
-import { enrolDevices } from '../support/bench-stack';
+import { enrolDevices, startBenchPebble } from '../support/bench-stack';
 import { makeCsrs } from '../support/csrs';
 import { submitCsr } from '../support/device-client';
 import type { FleetcertProcess } from '../support/fleetcert-process';
@@ -125,7 +124,7 @@ export async function runIssuanceBench(o: IssuanceBenchOptions): Promise<Issuanc
         // A fresh Pebble (same package, same settings, same BIND9) for each scripted row:
         // Pebble 2.4 can deadlock under many concurrent pollers (letsencrypt/pebble#554),
         // and one wedged row must not fail every row after it.
-        const pebble = await startPebble({ dnsServer: { host: o.peers.bind.host, port: o.peers.bind.port } });
+        const pebble = await startBenchPebble(o.peers.bind);
         try {
           const peers = { ...o.peers, pebble };
           const tool = await prepare(peers, join(o.workDir, `${status.name}-p${parallel}-setup`));
@@ -161,7 +160,7 @@ async function baselineOnItsOwnPebble(
   concurrency: number,
 ): Promise<IssuanceResult> {
   for (let attempt = 1; ; attempt++) {
-    const pebble = await startPebble({ dnsServer: { host: o.peers.bind.host, port: o.peers.bind.port } });
+    const pebble = await startBenchPebble(o.peers.bind);
     try {
       const peers = { ...o.peers, pebble };
       const result = await withPeerCpu(peers, () =>

@@ -29,6 +29,18 @@ export interface PebbleOptions {
   authzReusePercent?: number;
   /** Names (and their subdomains) Pebble refuses with `rejectedIdentifier` (`domainBlocklist`). */
   domainBlocklist?: string[];
+  /**
+   * Go's `GOMAXPROCS` for Pebble: how many threads run its Go code at once. Default `1`.
+   * Pebble 2.4 deadlocks under concurrent orders for good: an authorization read and a
+   * `newOrder` take the store's lock and an authorization's in opposite orders
+   * (BENCHMARKS.md, "How it measures", and the twentieth pass, item 93). With one thread a
+   * lock holder is rarely descheduled, and the cycle needs that: 32 loops of `newOrder`
+   * and authorization reads wedged a 2-core machine's Pebble after 300–800 orders with
+   * the default, and with `1` after 18,000–25,000 in two of three 40-s trials (27,000 and
+   * still answering in the third). `'all'`: Go's default (every core), which the
+   * benchmark keeps so that its rows stay comparable with earlier runs.
+   */
+  goMaxProcs?: number | 'all';
   /** Extra environment variables for the process, e.g. `PEBBLE_AUTHZREUSE`, `PEBBLE_CHAIN_LENGTH`. */
   env?: Record<string, string>;
   /** Deadline for Pebble to answer its directory, in ms. Default `15000`. */
@@ -135,6 +147,7 @@ async function launch(
         PEBBLE_VA_NOSLEEP: '1',
         PEBBLE_WFE_NONCEREJECT: String(options.nonceRejectPercent ?? 0),
         PEBBLE_AUTHZREUSE: String(options.authzReusePercent ?? 0),
+        ...goMaxProcsEnv(options.goMaxProcs ?? 1),
         ...options.env,
       },
     });
@@ -180,6 +193,14 @@ async function launch(
       },
     );
   }
+}
+
+/** The `GOMAXPROCS` setting for {@link PebbleOptions.goMaxProcs}; nothing for Go's default. */
+function goMaxProcsEnv(value: number | 'all'): Record<string, string> {
+  if (value === 'all') return {};
+  if (!Number.isInteger(value) || value < 1)
+    throw new TypeError(`goMaxProcs must be a positive integer or 'all'`);
+  return { GOMAXPROCS: String(value) };
 }
 
 /** Polls the directory until it answers 200; `'port-in-use'` when Pebble could not bind. */
