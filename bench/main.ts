@@ -26,7 +26,7 @@ import { FleetcertProcess, startFleetcertProcess } from './support/fleetcert-pro
 import { loadNow, machineInfo } from './support/machine';
 import { summarizeProfiles } from './profile/summarize-profile';
 import { clearProfileWindows, profileWindows } from './support/profile-windows';
-import { PebbleStallError } from './support/pebble-stall';
+import { PEBBLE_ATTEMPTS, PebbleStallError } from './support/pebble-stall';
 import { checkCertbot, checkLego, checkPeers, checkWrk } from './support/tools';
 
 const USAGE = `Usage: npm run bench -- [options]
@@ -49,11 +49,6 @@ const USAGE = `Usage: npm run bench -- [options]
 
 const ROOT = join(__dirname, '..');
 const ZONE = 'bench.fleet.test';
-/**
- * Stacks a run may use. On the twentieth pass's machine Pebble wedged in 6 of the first 20
- * fleetcert rows; with three attempts a run fails only when all three wedge.
- */
-const STACK_ATTEMPTS = 3;
 
 function list(value: string | undefined, fallback: number[]): number[] {
   if (value === undefined) return fallback;
@@ -122,7 +117,7 @@ async function main(): Promise<void> {
   // Every part runs on one stack: Pebble, BIND9, a database, the API and a worker. Pebble
   // 2.4 can wedge under fleetcert's own orders too ("How it measures" in BENCHMARKS.md),
   // and then nothing on that stack issues again: the run starts over on a fresh stack, up
-  // to STACK_ATTEMPTS in all, with each wedged attempt's logs kept aside and the report
+  // to PEBBLE_ATTEMPTS in all, with each wedged attempt's logs kept aside and the report
   // saying so.
   let reports: PartReports | undefined;
   const wedged: string[] = [];
@@ -130,12 +125,12 @@ async function main(): Promise<void> {
     try {
       reports = await runParts({ values, parts, workDir, profileDir, concurrencies, nodeOptions, log });
     } catch (err) {
-      if (!(err instanceof PebbleStallError) || attempt >= STACK_ATTEMPTS) throw err;
+      if (!(err instanceof PebbleStallError) || attempt >= PEBBLE_ATTEMPTS) throw err;
       const keptIn = setWedgedAttemptAside(workDir, attempt);
       wedged.push(
         `attempt ${attempt} (${err.what}: ${err.done}/${err.total} finished; its logs in ${keptIn})`,
       );
-      log(`${err.finding}: starting over on a fresh stack (attempt ${attempt + 1} of ${STACK_ATTEMPTS})`);
+      log(`${err.finding}: starting over on a fresh stack (attempt ${attempt + 1} of ${PEBBLE_ATTEMPTS})`);
       if (profileDir) mkdirSync(profileDir, { recursive: true });
       clearProfileWindows();
     }
