@@ -35,7 +35,7 @@ export interface PebbleOptions {
    * `newOrder` take the store's lock and an authorization's in opposite orders
    * (BENCHMARKS.md, "How it measures", and the twentieth pass, item 93). With one thread a
    * lock holder is rarely descheduled, and the cycle needs that: 32 loops of `newOrder`
-   * and authorization reads wedged a 2-core machine's Pebble after 300–800 orders with
+   * and authorization reads wedged a 2-core machine's Pebble after 357–821 orders with
    * the default, and with `1` after 18,000–25,000 in two of three 40-s trials (27,000 and
    * still answering in the third). `'all'`: Go's default (every core), which the
    * benchmark keeps so that its rows stay comparable with earlier runs.
@@ -76,9 +76,11 @@ const PORT_ATTEMPTS = 5;
 /** Starts Pebble and resolves once its directory answers over TLS with the generated certificate. */
 export async function startPebble(options: PebbleOptions = {}): Promise<PebbleHandle> {
   const deadline = Date.now() + (options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS);
+  // Checked before anything is made: a bad value is the caller's mistake, not a failed start.
+  const threads = goMaxProcsEnv(options.goMaxProcs ?? 1);
   const tls = await generateListenerCertificate();
   for (let attempt = 1; ; attempt++) {
-    const result = await launch(options, tls, deadline);
+    const result = await launch(options, threads, tls, deadline);
     if (result !== 'port-in-use') return result;
     if (attempt >= PORT_ATTEMPTS || Date.now() >= deadline) {
       throw new Error(`pebble could not get free ports after ${attempt} attempts`);
@@ -93,6 +95,7 @@ interface ListenerCertificate {
 
 async function launch(
   options: PebbleOptions,
+  threads: Record<string, string>,
   tls: ListenerCertificate,
   deadline: number,
 ): Promise<PebbleHandle | 'port-in-use'> {
@@ -147,7 +150,7 @@ async function launch(
         PEBBLE_VA_NOSLEEP: '1',
         PEBBLE_WFE_NONCEREJECT: String(options.nonceRejectPercent ?? 0),
         PEBBLE_AUTHZREUSE: String(options.authzReusePercent ?? 0),
-        ...goMaxProcsEnv(options.goMaxProcs ?? 1),
+        ...threads,
         ...options.env,
       },
     });
