@@ -18,7 +18,11 @@ import { runScaleBench, scaleTable, ScaleBenchReport } from './scale/scale-bench
 import {
   createBenchDatabase,
   createOperatorKey,
+  DEFAULT_PEBBLE_THREADS,
+  describePebbleThreads,
   fleetcertEnv,
+  parsePebbleThreads,
+  PebbleThreads,
   freePort,
   startPeers,
 } from './support/bench-stack';
@@ -45,7 +49,10 @@ const USAGE = `Usage: npm run bench -- [options]
   --api-processes LIST  API processes for the API rows (FLEETCERT_API_PROCESSES; default 1,2:
                       the shipped default, then one per core); the other parts run with 1
   --node-options STR  extra Node flags for the API and worker processes,
-                      e.g. "--max-old-space-size=160" to bound their heaps`;
+                      e.g. "--max-old-space-size=160" to bound their heaps
+  --pebble-threads N  Go threads (GOMAXPROCS) for every Pebble of the run (default 1, which
+                      rarely deadlocks; "all" for Go's default, as before the twenty-first
+                      pass of BENCHMARKS.md)`;
 
 const ROOT = join(__dirname, '..');
 const ZONE = 'bench.fleet.test';
@@ -69,6 +76,7 @@ async function main(): Promise<void> {
     return;
   }
   const parts = new Set(values.parts!.split(','));
+  const pebbleThreads = parsePebbleThreads(values['pebble-threads']!);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const workDir = join(ROOT, 'test-artifacts/bench', stamp);
   mkdirSync(workDir, { recursive: true });
@@ -78,7 +86,9 @@ async function main(): Promise<void> {
   log(
     `machine: ${machine.nproc} cores (${machine.cpuModel}), memory ${machine.memory}, Node ${machine.node}`,
   );
-  log(`peers: pebble ${machine.pebble}, bind9 ${machine.bind9}; load ${loadNow()}`);
+  log(
+    `peers: pebble ${machine.pebble} (${describePebbleThreads(pebbleThreads)}), bind9 ${machine.bind9}; load ${loadNow()}`,
+  );
   const missing = checkPeers().filter((t) => !t.available);
   if (missing.length) {
     throw new Error(`missing: ${missing.map((t) => `${t.name} (${t.install})`).join(', ')}`);
@@ -123,7 +133,16 @@ async function main(): Promise<void> {
   const wedged: string[] = [];
   for (let attempt = 1; !reports; attempt++) {
     try {
-      reports = await runParts({ values, parts, workDir, profileDir, concurrencies, nodeOptions, log });
+      reports = await runParts({
+        values,
+        parts,
+        workDir,
+        profileDir,
+        concurrencies,
+        nodeOptions,
+        pebbleThreads,
+        log,
+      });
     } catch (err) {
       if (!(err instanceof PebbleStallError) || attempt >= PEBBLE_ATTEMPTS) throw err;
       const keptIn = setWedgedAttemptAside(workDir, attempt);
@@ -143,7 +162,7 @@ async function main(): Promise<void> {
   const sections: string[] = [
     `# fleetcert benchmark, ${machine.date}`,
     '',
-    `Machine: ${machine.nproc} cores (${machine.cpuModel}), ${machine.memory}, Node ${machine.node}, pebble ${machine.pebble}, bind9 ${machine.bind9}${values.profile ? ' — PROFILED RUN' : ''}`,
+    `Machine: ${machine.nproc} cores (${machine.cpuModel}), ${machine.memory}, Node ${machine.node}, pebble ${machine.pebble} (${describePebbleThreads(pebbleThreads)}), bind9 ${machine.bind9}${values.profile ? ' — PROFILED RUN' : ''}`,
     `Command: npm run bench -- ${process.argv.slice(2).join(' ')}`,
     ...(startedOver ? [`Started over: ${startedOver}`] : []),
   ];
@@ -183,6 +202,7 @@ async function main(): Promise<void> {
     JSON.stringify(
       {
         machine,
+        pebbleThreads,
         startedOver,
         wedgedAttempts: wedged.length,
         issuance,
@@ -210,6 +230,7 @@ function parseOptions() {
       'node-options': { type: 'string', default: '' },
       'api-processes': { type: 'string' },
       devices: { type: 'string', default: '100000' },
+      'pebble-threads': { type: 'string', default: String(DEFAULT_PEBBLE_THREADS) },
       profile: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -229,6 +250,7 @@ interface RunPartsOptions {
   profileDir?: string;
   concurrencies: number[];
   nodeOptions: string;
+  pebbleThreads: PebbleThreads;
   log(line: string): void;
 }
 
@@ -238,7 +260,7 @@ let stopRunningStack: (() => Promise<void>) | undefined;
 /** Starts a stack, runs the chosen parts on it, and always takes it down again. */
 async function runParts(o: RunPartsOptions): Promise<PartReports> {
   const { values, parts, workDir, profileDir, concurrencies, nodeOptions, log } = o;
-  const peers = await startPeers(ZONE);
+  const peers = await startPeers(ZONE, o.pebbleThreads);
   const db = await createBenchDatabase('main');
   const port = await freePort();
   const env = {

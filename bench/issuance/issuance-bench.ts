@@ -125,7 +125,7 @@ export async function runIssuanceBench(o: IssuanceBenchOptions): Promise<Issuanc
         // A fresh Pebble (same package, same settings, same BIND9) for each scripted row:
         // Pebble 2.4 can deadlock under many concurrent pollers (letsencrypt/pebble#554),
         // and one wedged row must not fail every row after it.
-        const pebble = await startBenchPebble(o.peers.bind);
+        const pebble = await startBenchPebble(o.peers.bind, o.peers.pebbleThreads);
         try {
           const peers = { ...o.peers, pebble };
           const tool = await prepare(peers, join(o.workDir, `${status.name}-p${parallel}-setup`));
@@ -162,7 +162,7 @@ async function baselineOnItsOwnPebble(
   concurrency: number,
 ): Promise<IssuanceResult> {
   for (let attempt = 1; ; attempt++) {
-    const pebble = await startBenchPebble(o.peers.bind);
+    const pebble = await startBenchPebble(o.peers.bind, o.peers.pebbleThreads);
     try {
       const peers = { ...o.peers, pebble };
       const result = await withPeerCpu(peers, () =>

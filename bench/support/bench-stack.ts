@@ -18,23 +18,47 @@ const ROOT = join(__dirname, '../..');
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
+/** How many Go threads the benchmark's Pebbles run on (`--pebble-threads`): a number, or every core. */
+export type PebbleThreads = number | 'all';
+
+/** The default of `--pebble-threads`: see {@link startBenchPebble}. */
+export const DEFAULT_PEBBLE_THREADS: PebbleThreads = 1;
+
+/** `--pebble-threads`'s value: a positive integer, or `all` for Go's default (every core). */
+export function parsePebbleThreads(value: string): PebbleThreads {
+  if (value === 'all') return 'all';
+  const n = Number(value);
+  if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
+    throw new Error(`--pebble-threads must be a positive integer or "all", not "${value}"`);
+  }
+  return n;
+}
+
+/** How a report names the setting: `GOMAXPROCS=1`, or Go's default. */
+export function describePebbleThreads(threads: PebbleThreads): string {
+  return threads === 'all' ? "Go's default threads (every core)" : `GOMAXPROCS=${threads}`;
+}
+
 /** The CA and the DNS server every tool in the benchmark talks to: one of each, shared. */
 export interface Peers {
   zone: string;
   bind: Bind9Handle;
   pebble: PebbleHandle;
+  /** The threads this Pebble runs on, and every other Pebble a row starts beside it. */
+  pebbleThreads: PebbleThreads;
   stop(): Promise<void>;
 }
 
 /** BIND9 serving `zone` (dynamic updates with TSIG) and Pebble validating DNS-01 against it, without its artificial delay. */
-export async function startPeers(zone: string): Promise<Peers> {
+export async function startPeers(zone: string, pebbleThreads: PebbleThreads): Promise<Peers> {
   const bind = await startBind9({ zone });
   try {
-    const pebble = await startBenchPebble(bind);
+    const pebble = await startBenchPebble(bind, pebbleThreads);
     return {
       zone,
       bind,
       pebble,
+      pebbleThreads,
       async stop() {
         await pebble.stop();
         await bind.stop();
@@ -47,14 +71,18 @@ export async function startPeers(zone: string): Promise<Peers> {
 }
 
 /**
- * A Pebble for the benchmark, validating DNS-01 against `bind`. It runs Go's default
- * threads (every core), as in every pass before the twentieth: the tests' single-threaded
- * Pebble wedges far less often, but served the bare baseline faster (80–85 against 72–77
- * certificates/s on the twentieth pass's machine) and would make the rows incomparable
- * with the recorded ones. The benchmark starts over when its Pebble wedges instead.
+ * A Pebble for the benchmark, validating DNS-01 against `bind`, on `threads` Go threads.
+ * The default is one (since the twenty-first pass, BENCHMARKS.md item 94), as in the tests
+ * and the sandbox: with Go's default, Pebble 2.4's lock cycle wedged 5 of 16 attempts at
+ * fleetcert's row on that pass's machine, and none of 10 with one thread. One thread
+ * served both rows a little faster and left their ratio where it was (medians 0.58×
+ * against 0.61× over ten runs each). `all` gives the passes before it.
  */
-export function startBenchPebble(bind: { host: string; port: number }): Promise<PebbleHandle> {
-  return startPebble({ dnsServer: { host: bind.host, port: bind.port }, goMaxProcs: 'all' });
+export function startBenchPebble(
+  bind: { host: string; port: number },
+  threads: PebbleThreads,
+): Promise<PebbleHandle> {
+  return startPebble({ dnsServer: { host: bind.host, port: bind.port }, goMaxProcs: threads });
 }
 
 /** A database of the benchmark's own, migrated, dropped afterwards; a Redis prefix of its own. */

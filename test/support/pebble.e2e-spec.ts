@@ -26,7 +26,7 @@ describe('the test harness Pebble', () => {
     expect(environmentOf(pebble.pid).get('GOMAXPROCS')).toBe('1');
   });
 
-  it("should leave Go's default alone with goMaxProcs 'all' (the benchmark's Pebble)", async () => {
+  it("should leave Go's default alone with goMaxProcs 'all' (the benchmark's --pebble-threads all)", async () => {
     const pebble = await start({ goMaxProcs: 'all' });
     expect(environmentOf(pebble.pid).has('GOMAXPROCS')).toBe(process.env.GOMAXPROCS !== undefined);
   });

@@ -38,7 +38,7 @@ export interface PebbleOptions {
    * and authorization reads wedged a 2-core machine's Pebble after 357–821 orders with
    * the default, and with `1` after 18,000–25,000 in two of three 40-s trials (27,000 and
    * still answering in the third). `'all'`: Go's default (every core), which the
-   * benchmark keeps so that its rows stay comparable with earlier runs.
+   * benchmark used before its twenty-first pass (`npm run bench -- --pebble-threads all`).
    */
   goMaxProcs?: number | 'all';
   /** Extra environment variables for the process, e.g. `PEBBLE_AUTHZREUSE`, `PEBBLE_CHAIN_LENGTH`. */
