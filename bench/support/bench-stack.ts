@@ -73,8 +73,8 @@ export async function startPeers(zone: string, pebbleThreads: PebbleThreads): Pr
 /**
  * A Pebble for the benchmark, validating DNS-01 against `bind`, on `threads` Go threads.
  * The default is one (since the twenty-first pass, BENCHMARKS.md item 94), as in the tests
- * and the sandbox: with Go's default, Pebble 2.4's lock cycle wedged 5 of 16 attempts at
- * fleetcert's row on that pass's machine, and none of 10 with one thread. One thread
+ * and the sandbox: with Go's default, Pebble 2.4's lock cycle wedged 5 of 18 attempts at
+ * fleetcert's row on that pass's machine, and none of 13 with one thread. One thread
  * served both rows a little faster and left their ratio where it was (medians 0.58×
  * against 0.61× over ten runs each). `all` gives the passes before it.
  */
