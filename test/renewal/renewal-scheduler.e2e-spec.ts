@@ -198,6 +198,32 @@ describe('RenewalService (renewal scheduler pass)', () => {
     expect(await reload(cert.id)).toMatchObject({ ...full, renewAt: null, nextCheckAt: null });
   });
 
+  // The interleaving CI met in renewal-pebble.e2e-spec.ts: a pass claimed the certificate,
+  // an operator revoked it, and the pass's decision then scheduled it again.
+  it('should not schedule a certificate revoked after a pass claimed it', async () => {
+    const { cert } = await deviceWithCertificate();
+    const renewals = new RenewalRepository(prisma, pool);
+    await renewals.schedule(cert.id, { nextCheckAt: new Date(Date.now() - 1000) });
+    const now = Date.now();
+    const claimed = await renewals.claimDue(new Date(now), new Date(now + 60_000), 100);
+    expect(claimed.map((c) => c.id)).toContain(cert.id);
+    expect(claimed.find((c) => c.id === cert.id)!.revokedAt).toBeNull();
+
+    await renewals.markRevoked(cert.id, 'keyCompromise', new Date());
+    // What the pass decided on the row as it claimed it: renew later, look again soon.
+    await renewals.schedule(cert.id, {
+      renewAt: new Date(now + DAY),
+      ariCheckedAt: new Date(now),
+      nextCheckAt: new Date(now + 3_600_000),
+    });
+    expect(await reload(cert.id)).toMatchObject({
+      revokedReason: 'keyCompromise',
+      nextCheckAt: null,
+      renewAt: null,
+      ariCheckedAt: new Date(now),
+    });
+  });
+
   it("should poll renewalInfo for the RFC 9773 certID, renew inside the CA's window and poll again at Retry-After", async () => {
     const { cert } = await deviceWithCertificate();
     // The certID is base64url(AKI keyIdentifier) "." base64url(serial DER bytes), no padding.

@@ -87,15 +87,24 @@ const REPLACEMENT_STATES = statement(
 /**
  * $1 certificate, $2 nextCheckAt; $3 renewalStart, $4 renewalEnd, $5 ariCheckedAt (null:
  * unchanged, they are never cleared); $6 whether to set renewAt, $7 its value (may be null).
+ *
+ * A revoked certificate is never scheduled again, whatever the pass decided: an operator
+ * can revoke it while a pass that claimed it earlier is still deciding (or waiting on the
+ * CA's renewalInfo), and the pass's decision, made on the row as it was claimed, must not
+ * bring back the `nextCheckAt` and `renewAt` the revocation cleared. The UPDATE reads the
+ * row as committed when it takes the row's lock, so a revocation that committed first is
+ * seen here.
  */
 const SCHEDULE = statement(
   'renewal_schedule',
   `UPDATE certificates
-      SET "nextCheckAt" = ${utcParam(2)},
+      SET "nextCheckAt" = CASE WHEN "revokedAt" IS NULL THEN ${utcParam(2)} END,
           "renewalStart" = COALESCE(${utcParam(3)}, "renewalStart"),
           "renewalEnd" = COALESCE(${utcParam(4)}, "renewalEnd"),
           "ariCheckedAt" = COALESCE(${utcParam(5)}, "ariCheckedAt"),
-          "renewAt" = CASE WHEN $6::boolean THEN ${utcParam(7)} ELSE "renewAt" END
+          "renewAt" = CASE WHEN "revokedAt" IS NOT NULL THEN NULL
+                           WHEN $6::boolean THEN ${utcParam(7)}
+                           ELSE "renewAt" END
     WHERE id = $1::uuid`,
 );
 
