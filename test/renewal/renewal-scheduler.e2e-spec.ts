@@ -224,6 +224,36 @@ describe('RenewalService (renewal scheduler pass)', () => {
     });
   });
 
+  it('should keep what a supersession planned when a pass decided on the certificate as live', async () => {
+    const { cert } = await deviceWithCertificate();
+    const { cert: replacement } = await deviceWithCertificate();
+    const renewals = new RenewalRepository(prisma, pool);
+    // Only a stand-in for the replacement: not due, so the next tests' passes leave it alone.
+    await renewals.schedule(replacement.id, { nextCheckAt: null });
+    const now = Date.now();
+    // Superseded after the pass claimed it live: the issuing worker planned its revocation.
+    const revokeAt = new Date(now + 7 * DAY);
+    await prisma.certificate.update({
+      where: { id: cert.id },
+      data: {
+        supersededById: replacement.id,
+        supersededAt: new Date(now),
+        renewAt: null,
+        nextCheckAt: revokeAt,
+      },
+    });
+    await renewals.schedule(cert.id, {
+      renewAt: new Date(now + DAY),
+      nextCheckAt: new Date(now + 3_600_000),
+    });
+    expect(await reload(cert.id)).toMatchObject({ nextCheckAt: revokeAt, renewAt: null });
+
+    // A pass that saw it superseded decides its next look itself (the revocation's grace).
+    const later = new Date(now + 8 * DAY);
+    await renewals.schedule(cert.id, { nextCheckAt: later }, 'superseded');
+    expect(await reload(cert.id)).toMatchObject({ nextCheckAt: later, renewAt: null });
+  });
+
   it("should poll renewalInfo for the RFC 9773 certID, renew inside the CA's window and poll again at Retry-After", async () => {
     const { cert } = await deviceWithCertificate();
     // The certID is base64url(AKI keyIdentifier) "." base64url(serial DER bytes), no padding.

@@ -217,7 +217,7 @@ export class RenewalService {
   }
 
   private schedule(cert: DueCertificate, schedule: RenewalSchedule): Promise<void> {
-    return this.renewals.schedule(cert.id, schedule);
+    return this.renewals.schedule(cert.id, schedule, cert.supersededById ? 'superseded' : 'live');
   }
 }
 

@@ -86,23 +86,27 @@ const REPLACEMENT_STATES = statement(
 
 /**
  * $1 certificate, $2 nextCheckAt; $3 renewalStart, $4 renewalEnd, $5 ariCheckedAt (null:
- * unchanged, they are never cleared); $6 whether to set renewAt, $7 its value (may be null).
+ * unchanged, they are never cleared); $6 whether to set renewAt, $7 its value (may be null);
+ * $8 whether the pass decided on the certificate as superseded.
  *
- * A revoked certificate is never scheduled again, whatever the pass decided: an operator
- * can revoke it while a pass that claimed it earlier is still deciding (or waiting on the
- * CA's renewalInfo), and the pass's decision, made on the row as it was claimed, must not
- * bring back the `nextCheckAt` and `renewAt` the revocation cleared. The UPDATE reads the
- * row as committed when it takes the row's lock, so a revocation that committed first is
- * seen here.
+ * A pass decides on the row as it claimed it, and the row can change before the decision
+ * is stored: an operator revokes the certificate, or its replacement is issued and
+ * supersedes it (and that write plans the old one's revocation). What those writes
+ * settled stands: a revoked certificate is never scheduled again, and a certificate
+ * superseded since the pass claimed it as live keeps the `nextCheckAt` its supersession
+ * set; neither has a `renewAt`. The UPDATE reads the row as committed when it takes the
+ * row's lock, so a write that committed first is seen here.
  */
 const SCHEDULE = statement(
   'renewal_schedule',
   `UPDATE certificates
-      SET "nextCheckAt" = CASE WHEN "revokedAt" IS NULL THEN ${utcParam(2)} END,
+      SET "nextCheckAt" = CASE WHEN "revokedAt" IS NOT NULL THEN NULL
+                               WHEN "supersededById" IS NOT NULL AND NOT $8::boolean THEN "nextCheckAt"
+                               ELSE ${utcParam(2)} END,
           "renewalStart" = COALESCE(${utcParam(3)}, "renewalStart"),
           "renewalEnd" = COALESCE(${utcParam(4)}, "renewalEnd"),
           "ariCheckedAt" = COALESCE(${utcParam(5)}, "ariCheckedAt"),
-          "renewAt" = CASE WHEN "revokedAt" IS NOT NULL THEN NULL
+          "renewAt" = CASE WHEN "revokedAt" IS NOT NULL OR "supersededById" IS NOT NULL THEN NULL
                            WHEN $6::boolean THEN ${utcParam(7)}
                            ELSE "renewAt" END
     WHERE id = $1::uuid`,
@@ -173,8 +177,16 @@ export class RenewalRepository {
     return new Map(rows.map(({ id, ...state }) => [id, state]));
   }
 
-  /** Stores what the scheduler decided (a certificate deleted meanwhile has nothing to schedule). */
-  async schedule(certificateId: string, schedule: RenewalSchedule): Promise<void> {
+  /**
+   * Stores what the scheduler decided on the certificate as it claimed it, live or already
+   * superseded (`decidedOn`), unless the row has changed since in a way that settles it:
+   * see the statement. A certificate deleted meanwhile has nothing to schedule.
+   */
+  async schedule(
+    certificateId: string,
+    schedule: RenewalSchedule,
+    decidedOn: 'live' | 'superseded' = 'live',
+  ): Promise<void> {
     await query(this.pool, SCHEDULE, [
       certificateId,
       schedule.nextCheckAt,
@@ -183,6 +195,7 @@ export class RenewalRepository {
       schedule.ariCheckedAt ?? null,
       schedule.renewAt !== undefined,
       schedule.renewAt ?? null,
+      decidedOn === 'superseded',
     ]);
   }
 
