@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import {
   DEFAULT_PEBBLE_THREADS,
   describePebbleThreads,
@@ -6,14 +5,12 @@ import {
   startBenchPebble,
 } from '../../bench/support/bench-stack';
 import type { PebbleHandle } from '../support/pebble';
+import { environmentOf } from '../support/process-environment';
 
 // The benchmark's Pebbles (`npm run bench -- --pebble-threads N|all`): one Go thread by
 // default, where Pebble 2.4's lock cycle rarely wedges it (BENCHMARKS.md item 94).
 
-function goMaxProcsOf(pid: number): string | undefined {
-  const entries = readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0');
-  return entries.find((e) => e.startsWith('GOMAXPROCS='))?.slice('GOMAXPROCS='.length);
-}
+const goMaxProcsOf = (pid: number) => environmentOf(pid).get('GOMAXPROCS');
 
 describe('the benchmark Pebble', () => {
   const started: PebbleHandle[] = [];

@@ -1,13 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { PebbleHandle, startPebble } from './pebble';
-
-/** The environment a running process was started with, from /proc. */
-function environmentOf(pid: number): Map<string, string> {
-  const entries = readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').filter(Boolean);
-  return new Map(
-    entries.map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]),
-  );
-}
+import { environmentOf } from './process-environment';
 
 describe('the test harness Pebble', () => {
   const started: PebbleHandle[] = [];
