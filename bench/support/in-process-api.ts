@@ -7,11 +7,13 @@ import { startTestApi, type TestApi } from '../../test/support/api';
 import { testConfig, type TestEnv } from '../../test/support/config';
 import { isolatedDatabase } from '../../test/support/isolated-database';
 import { deleteRedisKeys } from '../../test/support/redis-keys';
+import { cleanUpOnInterrupt, withoutSignalListenersOf } from './on-interrupt';
 
 /**
  * The whole API in this process, on a database of its own, for a micro-benchmark
  * (`bench/micro`): requests go through Fastify's `inject`, so what is measured is the API's
- * own code. Closed, its database dropped and its Redis keys deleted, once `run` ends.
+ * own code. Closed, its database dropped and its Redis keys deleted, once `run` ends or the
+ * benchmark is interrupted (Ctrl-C).
  * `env` overrides settings (e.g. `FLEETCERT_DATABASE_POOL_IDLE_SECONDS`).
  */
 export async function withInProcessApi<T>(
@@ -27,13 +29,22 @@ export async function withInProcessApi<T>(
     FLEETCERT_FLEET_ZONE: 'bench.test',
     ...env,
   });
-  const api = await startTestApi(config);
+  let api: TestApi | undefined;
+  let cleaning: Promise<void> | undefined;
+  const cleanUp = () =>
+    (cleaning ??= (async () => {
+      await api?.close();
+      await database.drop();
+      await deleteRedisKeys(config.redis.url, config.redis.prefix);
+    })());
+  // Ctrl-C during a micro-benchmark must not leave its database and Redis keys behind.
+  const removeInterruptHandlers = cleanUpOnInterrupt(cleanUp);
   try {
+    api = await withoutSignalListenersOf(() => startTestApi(config));
     return await run(api);
   } finally {
-    await api.close();
-    await database.drop();
-    await deleteRedisKeys(config.redis.url, config.redis.prefix);
+    removeInterruptHandlers();
+    await cleanUp();
   }
 }
 
