@@ -26,11 +26,12 @@ import {
   freePort,
   startPeers,
 } from './support/bench-stack';
-import { FleetcertProcess, startFleetcertProcess } from './support/fleetcert-process';
+import { FleetcertProcess, StartOptions, startFleetcertProcess } from './support/fleetcert-process';
 import { loadNow, machineInfo } from './support/machine';
 import { summarizeProfiles } from './profile/summarize-profile';
 import { clearProfileWindows, profileWindows } from './support/profile-windows';
 import { PEBBLE_ATTEMPTS, PebbleStallError } from './support/pebble-stall';
+import { cleanUpOnInterrupt } from './support/on-interrupt';
 import { checkCertbot, checkLego, checkPeers, checkWrk } from './support/tools';
 
 const USAGE = `Usage: npm run bench -- [options]
@@ -117,12 +118,7 @@ async function main(): Promise<void> {
   if (profileDir) mkdirSync(profileDir, { recursive: true });
 
   // Ctrl-C still stops every process and drops the database.
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      log(`${signal}: stopping`);
-      void (stopRunningStack?.() ?? Promise.resolve()).finally(() => process.exit(130));
-    });
-  }
+  cleanUpOnInterrupt(() => stopRunningStack?.() ?? Promise.resolve(), log);
 
   // Every part runs on one stack: Pebble, BIND9, a database, the API and a worker. Pebble
   // 2.4 can wedge under fleetcert's own orders too ("How it measures" in BENCHMARKS.md),
@@ -273,16 +269,39 @@ async function runParts(o: RunPartsOptions): Promise<PartReports> {
   let issuance: IssuanceBenchReport | undefined;
   let apiReport: ApiBenchReport | undefined;
   let scale: ScaleBenchReport | undefined;
+  // Every API and worker process this stack starts. Interrupted, the run carries on until
+  // its processes are gone, so a process that becomes ready after the clean-up began is
+  // stopped at once: left running, it would outlive the benchmark and refill its Redis keys.
+  const launched = new Set<FleetcertProcess>();
+  const launching = new Set<Promise<FleetcertProcess>>();
+  let stopping = false;
+  const launch = async (options: StartOptions): Promise<FleetcertProcess> => {
+    if (stopping) throw new Error(`not starting the ${options.app}: the run is stopping`);
+    const start = startFleetcertProcess(options);
+    launching.add(start);
+    try {
+      const started = await start;
+      launched.add(started);
+      if (stopping) {
+        await started.stop();
+        throw new Error(`stopped the ${options.app} it had just started: the run is stopping`);
+      }
+      return started;
+    } finally {
+      launching.delete(start);
+    }
+  };
   const cleanUp = once(async () => {
-    await worker?.stop();
-    await api?.stop();
+    stopping = true;
+    await Promise.allSettled(launching);
+    await Promise.all([...launched].map((child) => child.stop()));
     await db.drop().catch((err) => log(`could not drop ${db.name}: ${err.message}`));
     writeFileSync(join(workDir, 'pebble.log'), peers.pebble.log());
     await peers.stop();
   });
   stopRunningStack = cleanUp;
   try {
-    api = await startFleetcertProcess({
+    api = await launch({
       app: 'api',
       env,
       nodeFlags: nodeOptions,
@@ -292,7 +311,7 @@ async function runParts(o: RunPartsOptions): Promise<PartReports> {
     const adminKey = await createOperatorKey(env);
     const startWorker = async (concurrency: number) => {
       await worker?.stop();
-      worker = await startFleetcertProcess({
+      worker = await launch({
         app: 'worker',
         env: { ...env, FLEETCERT_WORKER_CONCURRENCY: String(concurrency) },
         nodeFlags: nodeOptions,
@@ -332,7 +351,7 @@ async function runParts(o: RunPartsOptions): Promise<PartReports> {
         if (String(processes) !== env.FLEETCERT_API_PROCESSES) {
           await api.stop();
           env.FLEETCERT_API_PROCESSES = String(processes);
-          api = await startFleetcertProcess({
+          api = await launch({
             app: 'api',
             env,
             nodeFlags: nodeOptions,

@@ -1,7 +1,6 @@
 import Redis from 'ioredis';
-import { Client } from 'pg';
 import type { BenchDatabase, EnrolledDevice } from '../support/bench-stack';
-import { enrolDevices, REDIS_URL } from '../support/bench-stack';
+import { connectToBenchDatabase, enrolDevices, REDIS_URL } from '../support/bench-stack';
 import { PostgresBackendCpu, RedisServerCpu } from '../support/dependency-cpu';
 import { makeCsrs } from '../support/csrs';
 import { cycleFor, LoadResult, sendEachOnce, WRK_THREADS } from '../support/load-generator';
@@ -173,8 +172,7 @@ async function measured(
 ): Promise<ApiRun> {
   const load = loadNow();
   const gcBefore = await gcTotals(apiUrl);
-  const pg = new Client({ connectionString: db.url });
-  await pg.connect();
+  const pg = await connectToBenchDatabase(db);
   const redis = new Redis(REDIS_URL);
   const postgres = await new PostgresBackendCpu(pg, db.name).start();
   const redisCpu = await new RedisServerCpu(redis).start();

@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import type { BenchDatabase, EnrolledDevice, Peers } from '../support/bench-stack';
-import { enrolDevices, startBenchPebble } from '../support/bench-stack';
+import { connectToBenchDatabase, enrolDevices, startBenchPebble } from '../support/bench-stack';
 import { PEBBLE_ATTEMPTS } from '../support/pebble-stall';
 import { makeCsrs } from '../support/csrs';
 import { submitCsr } from '../support/device-client';
@@ -69,8 +69,7 @@ export async function runIssuanceBench(o: IssuanceBenchOptions): Promise<Issuanc
   o.log(`enrolling ${o.count} devices`);
   const devices = await enrolDevices(o.apiUrl, o.adminKey, labels);
   const warmUpDevices = await enrolDevices(o.apiUrl, o.adminKey, warmUpLabels);
-  const pg = new Client({ connectionString: o.db.url });
-  await pg.connect();
+  const pg = await connectToBenchDatabase(o.db);
   try {
     for (const concurrency of o.concurrencies) {
       const worker = await o.startWorker(concurrency);

@@ -115,6 +115,19 @@ export async function createBenchDatabase(tag: string): Promise<BenchDatabase> {
   };
 }
 
+/**
+ * A connection of the benchmark's own to its database. An error on it while idle is logged,
+ * not thrown: when a run is interrupted, dropping the database ends this connection, and an
+ * unhandled `error` event would end the process before the clean-up had deleted the Redis
+ * keys and stopped the peers.
+ */
+export async function connectToBenchDatabase(db: BenchDatabase): Promise<Client> {
+  const client = new Client({ connectionString: db.url });
+  client.on('error', (err) => console.error(`the benchmark's connection to ${db.name}: ${err.message}`));
+  await client.connect();
+  return client;
+}
+
 /** fleetcert's configuration for the benchmark: production mode, default log level, this run's peers. */
 export function fleetcertEnv(opts: {
   db: BenchDatabase;
