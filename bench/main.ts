@@ -31,7 +31,7 @@ import { loadNow, machineInfo } from './support/machine';
 import { summarizeProfiles } from './profile/summarize-profile';
 import { clearProfileWindows, profileWindows } from './support/profile-windows';
 import { PEBBLE_ATTEMPTS, PebbleStallError } from './support/pebble-stall';
-import { cleanUpOnInterrupt } from './support/on-interrupt';
+import { cleanUpOnInterrupt, runsOnce } from './support/on-interrupt';
 import { checkCertbot, checkLego, checkPeers, checkWrk } from './support/tools';
 
 const USAGE = `Usage: npm run bench -- [options]
@@ -291,7 +291,7 @@ async function runParts(o: RunPartsOptions): Promise<PartReports> {
       launching.delete(start);
     }
   };
-  const cleanUp = once(async () => {
+  const cleanUp = runsOnce(async () => {
     stopping = true;
     await Promise.allSettled(launching);
     await Promise.all([...launched].map((child) => child.stop()));
@@ -399,11 +399,6 @@ function setWedgedAttemptAside(workDir: string, attempt: number): string {
     if (!entry.startsWith('wedged-attempt-')) renameSync(join(workDir, entry), join(aside, entry));
   }
   return aside;
-}
-
-function once(fn: () => Promise<void>): () => Promise<void> {
-  let running: Promise<void> | undefined;
-  return () => (running ??= fn());
 }
 
 main().then(

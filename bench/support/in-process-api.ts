@@ -7,7 +7,7 @@ import { startTestApi, type TestApi } from '../../test/support/api';
 import { testConfig, type TestEnv } from '../../test/support/config';
 import { isolatedDatabase } from '../../test/support/isolated-database';
 import { deleteRedisKeys } from '../../test/support/redis-keys';
-import { cleanUpOnInterrupt, withoutSignalListenersOf } from './on-interrupt';
+import { cleanUpOnInterrupt, runsOnce, withoutSignalListenersOf } from './on-interrupt';
 
 /**
  * The whole API in this process, on a database of its own, for a micro-benchmark
@@ -30,13 +30,11 @@ export async function withInProcessApi<T>(
     ...env,
   });
   let api: TestApi | undefined;
-  let cleaning: Promise<void> | undefined;
-  const cleanUp = () =>
-    (cleaning ??= (async () => {
-      await api?.close();
-      await database.drop();
-      await deleteRedisKeys(config.redis.url, config.redis.prefix);
-    })());
+  const cleanUp = runsOnce(async () => {
+    await api?.close();
+    await database.drop();
+    await deleteRedisKeys(config.redis.url, config.redis.prefix);
+  });
   // Ctrl-C during a micro-benchmark must not leave its database and Redis keys behind.
   const removeInterruptHandlers = cleanUpOnInterrupt(cleanUp);
   try {

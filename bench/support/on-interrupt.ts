@@ -4,6 +4,15 @@ export const INTERRUPTED_EXIT_CODE = 130;
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
 /**
+ * A clean-up that runs once, however often it is called: by the signal handler of
+ * {@link cleanUpOnInterrupt} and by the run's own `finally`, whichever comes first.
+ */
+export function runsOnce(cleanUp: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  return () => (running ??= cleanUp());
+}
+
+/**
  * On Ctrl-C (SIGINT) or SIGTERM, runs `cleanUp` and exits with {@link INTERRUPTED_EXIT_CODE}:
  * what a benchmark started (processes, a database, Redis keys) must not outlive it, and
  * Node's default on these signals is to exit at once, skipping every `finally`. The

@@ -2,9 +2,9 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import Redis from 'ioredis';
 import { INTERRUPTED_EXIT_CODE } from '../../bench/support/on-interrupt';
 import { databaseExists } from '../db/test-database';
+import { countRedisKeys } from '../support/redis-keys';
 
 // A micro-benchmark (bench/micro, on `withInProcessApi`) interrupted with Ctrl-C or a
 // SIGTERM still drops its database and deletes its Redis keys: Node's default on those
@@ -41,22 +41,6 @@ async function startFixture(): Promise<Started> {
   return { child, ...started };
 }
 
-async function redisKeyCount(redisUrl: string, prefix: string): Promise<number> {
-  const redis = new Redis(redisUrl);
-  try {
-    let count = 0;
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      count += keys.length;
-      cursor = next;
-    } while (cursor !== '0');
-    return count;
-  } finally {
-    redis.disconnect();
-  }
-}
-
 describe('an interrupted micro-benchmark', () => {
   jest.setTimeout(120_000);
   const children: ChildProcess[] = [];
@@ -68,14 +52,14 @@ describe('an interrupted micro-benchmark', () => {
       const { child, database, redisUrl, redisPrefix } = await startFixture();
       children.push(child);
       expect(await databaseExists(database)).toBe(true);
-      expect(await redisKeyCount(redisUrl, redisPrefix)).toBeGreaterThan(0);
+      expect(await countRedisKeys(redisUrl, redisPrefix)).toBeGreaterThan(0);
 
       const exit = once(child, 'exit');
       child.kill(signal);
       const [code, killedBy] = await exit;
 
       expect(await databaseExists(database)).toBe(false);
-      expect(await redisKeyCount(redisUrl, redisPrefix)).toBe(0);
+      expect(await countRedisKeys(redisUrl, redisPrefix)).toBe(0);
       expect({ code, killedBy }).toEqual({ code: INTERRUPTED_EXIT_CODE, killedBy: null });
     },
   );
