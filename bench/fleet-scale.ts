@@ -32,7 +32,9 @@ import { IssuanceEnqueuer, RenewalService } from '../apps/worker/src/renewal/ren
 import { InMemoryAccountStore } from '../libs/acme/src/testing/in-memory-account-store';
 import { FixtureCa } from '../test/acme/support/fixture-ca';
 import { seedFleet } from './seed-fleet';
-import { createBenchDatabase, REDIS_URL } from './support/bench-stack';
+import { REDIS_URL } from './support/bench-stack';
+import { cleanUpOnInterrupt, runBenchmark } from './support/on-interrupt';
+import { RunResources } from './support/run-resources';
 import { fixed, summarize } from './support/stats';
 import { renderTable } from './support/table';
 
@@ -47,7 +49,11 @@ async function main(): Promise<void> {
   const dueFraction = Number(values.due);
   Logger.overrideLogger(false);
 
-  const db = await createBenchDatabase('fleet');
+  // Ctrl-C drops the database (and its Redis keys) however far the run got: it holds the
+  // whole seeded fleet.
+  const resources = new RunResources((line) => console.error(line));
+  cleanUpOnInterrupt(resources.takeDown);
+  const db = await resources.createDatabase('fleet');
   // A CA that answers its directory (without ARI: renewals go by the stored fallback time).
   const ca = new FixtureCa();
   await ca.start();
@@ -62,7 +68,9 @@ async function main(): Promise<void> {
     account: { termsOfServiceAgreed: true, contact: [] },
   });
   try {
-    console.log(`seeding ${devices} devices, certificates and rate-limit buckets into ${db.name} …`);
+    console.log(
+      `seeding ${devices} devices, certificates and rate-limit buckets into ${db.name} (Redis keys under ${db.redisPrefix}:) …`,
+    );
     const seedStart = Date.now();
     const seeded = await seedFleet(db.url, devices, {
       zone: ZONE,
@@ -189,7 +197,7 @@ async function main(): Promise<void> {
     redis.disconnect();
     await prisma.$disconnect();
     await ca.stop();
-    await db.drop();
+    await resources.takeDown();
   }
 }
 
@@ -210,7 +218,4 @@ async function time(runs: number, fn: () => Promise<unknown>): Promise<number[]>
   return samples;
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runBenchmark(main);

@@ -13,8 +13,9 @@
 // child process: a fresh Pebble, BIND9, database, API and worker every time (Pebble 2.4
 // wedges after ~850 orders, so one Pebble cannot serve many repeats). A repeat that ends
 // in a Pebble deadlock is run again, up to N extra times, and counted in the report.
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -24,6 +25,7 @@ import {
   machineBusyShare,
   machineCpuPerCert,
 } from './issuance/issuance-result';
+import { cleanUpOnInterrupt, runBenchmark } from './support/on-interrupt';
 import { fixed } from './support/stats';
 import { renderTable } from './support/table';
 
@@ -71,6 +73,12 @@ async function main(): Promise<void> {
   const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 
   const checkouts: Checkout[] = [{ label: 'this checkout', root: ROOT, repeats: [], deadlocks: 0 }];
+  // Ctrl-C, or a SIGTERM sent to this process alone: the run in progress takes its own stack
+  // down (bench/main.ts does on SIGTERM), and the other checkout's worktree is removed.
+  cleanUpOnInterrupt(async () => {
+    await stopRunInProgress();
+    for (const checkout of checkouts.slice(1)) removeWorktree(checkout.root);
+  });
   if (against !== undefined) checkouts.push(buildWorktree(against, log));
   try {
     for (let index = 1; index <= repeat; index++) {
@@ -160,7 +168,9 @@ function buildWorktree(rev: string, log: (line: string) => void): Checkout {
   return { label: rev === commit ? rev : `${rev} (${commit})`, root, repeats: [], deadlocks: 0 };
 }
 
+/** Removes the worktree, if it is still there (both an interrupt and the run's `finally` may ask). */
 function removeWorktree(root: string): void {
+  if (!existsSync(root)) return;
   execFileSync('git', ['worktree', 'remove', '--force', root], { cwd: ROOT, stdio: 'ignore' });
 }
 
@@ -175,12 +185,25 @@ function pairedLine(current: Checkout, other: Checkout): string {
   );
 }
 
+/** The issuance run in progress, if any (see {@link stopRunInProgress}). */
+let runInProgress: ChildProcess | undefined;
+
+/** Sends the run in progress a SIGTERM, on which it takes its stack down, and waits for its exit. */
+async function stopRunInProgress(): Promise<void> {
+  const child = runInProgress;
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  await exited;
+}
+
 /** One issuance run in a child process; its results, or the fact that Pebble deadlocked. */
 function runOnce(root: string, passOn: string[], logPath: string): Promise<Repeat | 'pebble deadlock'> {
   const args = [join(root, 'bench/run.mjs'), join(root, 'bench/main.ts')];
   args.push(...passOn, '--parts', 'issuance', '--lego', '', '--certbot', '');
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    runInProgress = child;
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -263,10 +286,4 @@ function median(values: readonly number[]): number {
   return Number.isInteger(middle) ? (sorted[middle - 1] + sorted[middle]) / 2 : sorted[Math.floor(middle)];
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err instanceof Error ? err.stack : err);
-    process.exit(1);
-  },
-);
+runBenchmark(main);

@@ -16,22 +16,23 @@ import {
 } from './issuance/issuance-bench';
 import { runScaleBench, scaleTable, ScaleBenchReport } from './scale/scale-bench';
 import {
-  createBenchDatabase,
   createOperatorKey,
   DEFAULT_PEBBLE_THREADS,
   describePebbleThreads,
   fleetcertEnv,
   parsePebbleThreads,
   PebbleThreads,
+  Peers,
   freePort,
   startPeers,
 } from './support/bench-stack';
-import { FleetcertProcess, StartOptions, startFleetcertProcess } from './support/fleetcert-process';
+import type { FleetcertProcess } from './support/fleetcert-process';
 import { loadNow, machineInfo } from './support/machine';
 import { summarizeProfiles } from './profile/summarize-profile';
 import { clearProfileWindows, profileWindows } from './support/profile-windows';
 import { PEBBLE_ATTEMPTS, PebbleStallError } from './support/pebble-stall';
-import { cleanUpOnInterrupt, runsOnce } from './support/on-interrupt';
+import { cleanUpOnInterrupt, runBenchmark, runsOnce } from './support/on-interrupt';
+import { RunResources } from './support/run-resources';
 import { checkCertbot, checkLego, checkPeers, checkWrk } from './support/tools';
 
 const USAGE = `Usage: npm run bench -- [options]
@@ -256,52 +257,34 @@ let stopRunningStack: (() => Promise<void>) | undefined;
 /** Starts a stack, runs the chosen parts on it, and always takes it down again. */
 async function runParts(o: RunPartsOptions): Promise<PartReports> {
   const { values, parts, workDir, profileDir, concurrencies, nodeOptions, log } = o;
-  const peers = await startPeers(ZONE, o.pebbleThreads);
-  const db = await createBenchDatabase('main');
-  const port = await freePort();
-  const env = {
-    ...fleetcertEnv({ db, peers, httpPort: port, workerConcurrency: concurrencies[0] }),
-    FLEETCERT_API_PROCESSES: '1',
-  };
-  const apiUrl = `http://127.0.0.1:${port}`;
+  // What this stack starts, every part's processes and databases, is taken down by
+  // `cleanUp`: when the parts end or fail, and on Ctrl-C, whichever part is running.
+  const resources = new RunResources(log);
+  let startedPeers: Peers | undefined;
+  const cleanUp = runsOnce(async () => {
+    await resources.takeDown();
+    if (!startedPeers) return;
+    writeFileSync(join(workDir, 'pebble.log'), startedPeers.pebble.log());
+    await startedPeers.stop();
+  });
+  stopRunningStack = cleanUp;
   let api: FleetcertProcess | undefined;
   let worker: FleetcertProcess | undefined;
   let issuance: IssuanceBenchReport | undefined;
   let apiReport: ApiBenchReport | undefined;
   let scale: ScaleBenchReport | undefined;
-  // Every API and worker process this stack starts. Interrupted, the run carries on until
-  // its processes are gone, so a process that becomes ready after the clean-up began is
-  // stopped at once: left running, it would outlive the benchmark and refill its Redis keys.
-  const launched = new Set<FleetcertProcess>();
-  const launching = new Set<Promise<FleetcertProcess>>();
-  let stopping = false;
-  const launch = async (options: StartOptions): Promise<FleetcertProcess> => {
-    if (stopping) throw new Error(`not starting the ${options.app}: the run is stopping`);
-    const start = startFleetcertProcess(options);
-    launching.add(start);
-    try {
-      const started = await start;
-      launched.add(started);
-      if (stopping) {
-        await started.stop();
-        throw new Error(`stopped the ${options.app} it had just started: the run is stopping`);
-      }
-      return started;
-    } finally {
-      launching.delete(start);
-    }
-  };
-  const cleanUp = runsOnce(async () => {
-    stopping = true;
-    await Promise.allSettled(launching);
-    await Promise.all([...launched].map((child) => child.stop()));
-    await db.drop().catch((err) => log(`could not drop ${db.name}: ${err.message}`));
-    writeFileSync(join(workDir, 'pebble.log'), peers.pebble.log());
-    await peers.stop();
-  });
-  stopRunningStack = cleanUp;
   try {
-    api = await launch({
+    const peers = await startPeers(ZONE, o.pebbleThreads);
+    startedPeers = peers;
+    const db = await resources.createDatabase('main');
+    log(`database: ${db.name} (Redis keys under ${db.redisPrefix}:)`);
+    const port = await freePort();
+    const env = {
+      ...fleetcertEnv({ db, peers, httpPort: port, workerConcurrency: concurrencies[0] }),
+      FLEETCERT_API_PROCESSES: '1',
+    };
+    const apiUrl = `http://127.0.0.1:${port}`;
+    api = await resources.launch({
       app: 'api',
       env,
       nodeFlags: nodeOptions,
@@ -311,7 +294,7 @@ async function runParts(o: RunPartsOptions): Promise<PartReports> {
     const adminKey = await createOperatorKey(env);
     const startWorker = async (concurrency: number) => {
       await worker?.stop();
-      worker = await launch({
+      worker = await resources.launch({
         app: 'worker',
         env: { ...env, FLEETCERT_WORKER_CONCURRENCY: String(concurrency) },
         nodeFlags: nodeOptions,
@@ -351,7 +334,7 @@ async function runParts(o: RunPartsOptions): Promise<PartReports> {
         if (String(processes) !== env.FLEETCERT_API_PROCESSES) {
           await api.stop();
           env.FLEETCERT_API_PROCESSES = String(processes);
-          api = await launch({
+          api = await resources.launch({
             app: 'api',
             env,
             nodeFlags: nodeOptions,
@@ -377,6 +360,7 @@ async function runParts(o: RunPartsOptions): Promise<PartReports> {
     if (parts.has('scale')) {
       scale = await runScaleBench({
         peers,
+        resources,
         devices: Number(values.devices),
         workDir,
         profileDir,
@@ -401,10 +385,4 @@ function setWedgedAttemptAside(workDir: string, attempt: number): string {
   return aside;
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err instanceof Error ? err.stack : err);
-    process.exit(1);
-  },
-);
+runBenchmark(main);

@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { ChangeFeed, PRISMA, PrismaClient } from '@fleetcert/db';
 import { CHANGE_FEED } from '../../apps/api/src/read-cache/read-caches';
 import { withInProcessApi } from '../support/in-process-api';
+import { runBenchmark } from '../support/on-interrupt';
 import { storeValidCertificate } from '../../test/support/stored-rows';
 
 const FETCHES = Number(process.argv[2] ?? 50_000);
@@ -81,7 +82,4 @@ async function main(): Promise<void> {
   });
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runBenchmark(main);

@@ -17,6 +17,7 @@ import { Session } from 'node:inspector/promises';
 import { enrolDevices } from '../support/bench-stack';
 import { makeCsrs } from '../support/csrs';
 import { injectSubmission, storeAcmeAccount, withInProcessApi } from '../support/in-process-api';
+import { runBenchmark } from '../support/on-interrupt';
 
 const PER_ROUND = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 2_000);
 const SHOW_SITES = process.argv.includes('--sites');
@@ -200,7 +201,4 @@ function allocationSites(head: ProfileNode): Map<string, number> {
   return sites;
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runBenchmark(main);

@@ -14,6 +14,7 @@ import { enrolDevices } from '../support/bench-stack';
 import { makeCsrs } from '../support/csrs';
 import { PostgresBackendCpu } from '../support/dependency-cpu';
 import { injectSubmission, storeAcmeAccount, withInProcessApi } from '../support/in-process-api';
+import { runBenchmark } from '../support/on-interrupt';
 import { percentile } from '../support/stats';
 
 const BURST = 300;
@@ -104,7 +105,4 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runBenchmark(main);

@@ -1,13 +1,14 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Peers } from '../support/bench-stack';
-import { createBenchDatabase, createOperatorKey, fleetcertEnv, freePort } from '../support/bench-stack';
-import { FleetcertProcess, startFleetcertProcess } from '../support/fleetcert-process';
+import { createOperatorKey, fleetcertEnv, freePort } from '../support/bench-stack';
+import type { FleetcertProcess } from '../support/fleetcert-process';
 import { cycleFor } from '../support/load-generator';
 import { loadNow } from '../support/machine';
 import { MiB, RssSampler } from '../support/proc';
 import { inProfileWindow } from '../support/profile-windows';
 import { fixed } from '../support/stats';
+import type { RunResources } from '../support/run-resources';
 import { renderTable } from '../support/table';
 
 export interface ScaleQuery {
@@ -51,6 +52,8 @@ type SeedFleet = (
  */
 export async function runScaleBench(o: {
   peers: Peers;
+  /** The run's: an interrupted run stops this part's processes and drops its database too. */
+  resources: RunResources;
   devices: number;
   workDir: string;
   profileDir?: string;
@@ -69,11 +72,11 @@ export async function runScaleBench(o: {
   // Loaded at run time: the seeder is its own module, shared with `npm run bench:scale`.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { seedFleet } = require(SEEDER) as { seedFleet: SeedFleet };
-  const db = await createBenchDatabase('scale');
+  const db = await o.resources.createDatabase('scale');
   let api: FleetcertProcess | undefined;
   let worker: FleetcertProcess | undefined;
   try {
-    o.log(`scale: seeding ${o.devices} devices`);
+    o.log(`scale: seeding ${o.devices} devices into ${db.name} (Redis keys under ${db.redisPrefix}:)`);
     const seedStart = Date.now();
     await seedFleet(db.url, o.devices, { rateLimitScope: o.peers.pebble.directoryUrl });
     const seedSeconds = (Date.now() - seedStart) / 1000;
@@ -84,14 +87,14 @@ export async function runScaleBench(o: {
       FLEETCERT_RECONCILE_INTERVAL_MS: '5000',
     };
     const apiUrl = `http://127.0.0.1:${port}`;
-    api = await startFleetcertProcess({
+    api = await o.resources.launch({
       app: 'api',
       env,
       nodeFlags: o.nodeOptions,
       logFile: join(o.workDir, 'scale-api.log'),
       cpuProfileDir: o.profileDir,
     });
-    worker = await startFleetcertProcess({
+    worker = await o.resources.launch({
       app: 'worker',
       env,
       nodeFlags: o.nodeOptions,

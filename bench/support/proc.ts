@@ -93,6 +93,16 @@ export function processTree(pid: number): number[] {
   return tree;
 }
 
+/** Whether the process is running: not gone, nor a zombie waiting to be reaped (gone for every purpose here). */
+export function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat[stat.lastIndexOf(')') + 2] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
 /** User + system CPU seconds of a process and its live descendants; undefined once it is gone. */
 export function treeCpuSeconds(pid: number): number | undefined {
   const own = cpuSeconds(pid);
