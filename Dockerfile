@@ -16,6 +16,7 @@ COPY --from=build /app/apps/dashboard/dist ./apps/dashboard/dist
 COPY --from=build /app/prisma ./prisma
 USER node
 EXPOSE 3000
-# The npm scripts carry the shipped Node flags (a 192 MiB heap limit: scripts/node-flags.ts).
+# The npm scripts carry the shipped Node flags and malloc setting (a 192 MiB heap limit, a fixed
+# malloc mmap threshold: scripts/node-flags.ts).
 # Run `npm run start:worker` for the worker; do not replace them with a bare `node …`.
 CMD ["npm", "run", "start:api"]

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { Pkcs10CertificateRequestGenerator, SubjectAlternativeNameExtension } from '@peculiar/x509';
 import { migrate } from '../libs/db/src/migrate';
-import { NODE_FLAGS } from './node-flags';
+import { NODE_FLAGS, withMallocEnv } from './node-flags';
 import { startBind9 } from '../test/support/bind9';
 import { startPebble } from '../test/support/pebble';
 
@@ -91,7 +91,7 @@ async function main(): Promise<void> {
 
   for (const entry of ['apps/api/src/main.js', 'apps/worker/src/main.js']) {
     const child = spawn(process.execPath, ['--enable-source-maps', ...NODE_FLAGS, join(root, entry)], {
-      env,
+      env: withMallocEnv(env),
       stdio: 'inherit',
     });
     child.on('exit', (code) => {

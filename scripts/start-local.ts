@@ -6,7 +6,7 @@
  */
 import { spawn, ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { NODE_FLAGS } from './node-flags';
+import { NODE_FLAGS, withMallocEnv } from './node-flags';
 
 const dist = join(__dirname, '..');
 const children: ChildProcess[] = [];
@@ -15,7 +15,7 @@ let stopping = false;
 function run(name: string, entry: string): ChildProcess {
   const child = spawn(process.execPath, ['--enable-source-maps', ...NODE_FLAGS, join(dist, entry)], {
     stdio: 'inherit',
-    env: process.env,
+    env: withMallocEnv(process.env),
   });
   child.on('exit', (code, signal) => {
     if (!stopping) {

@@ -35,7 +35,12 @@ const SEEDER = join(__dirname, '../seed-fleet.ts');
 const CONNECTIONS = 8;
 const SECONDS = 10;
 const P99_TARGET_MS = 100;
-const RSS_TARGET_MIB = 300;
+/**
+ * The issue's "under 300 MB each", in bytes: MB is decimal, so the limit is 286.1 MiB.
+ * (Until the twenty-fourth pass this compared with 300 MiB, 314.6 MB: 5% more lenient.)
+ */
+const RSS_TARGET_BYTES = 300e6;
+const RSS_TARGET = `< 300 MB (${fixed(RSS_TARGET_BYTES / MiB, 1)} MiB) each`;
 
 type SeedFleet = (
   databaseUrl: string,
@@ -146,7 +151,7 @@ export async function runScaleBench(o: {
       peakRssMiB: { api: peak.api / MiB, worker: peak.worker / MiB },
       notes: [
         `each query: wrk, ${CONNECTIONS} connections, ${SECONDS} s; target p99 ≤ ${P99_TARGET_MS} ms`,
-        `resident memory sampled every 200 ms during the queries (worker reconciling every 5 s); target < ${RSS_TARGET_MIB} MiB each`,
+        `resident memory sampled every 200 ms during the queries (worker reconciling every 5 s); target ${RSS_TARGET}`,
       ],
     };
   } finally {
@@ -219,13 +224,17 @@ export function scaleTable(report: ScaleBenchReport): string {
     `${report.devices} devices`,
     `API ${fixed(report.peakRssMiB.api, 0)} MiB`,
     `worker ${fixed(report.peakRssMiB.worker, 0)} MiB`,
-    `< ${RSS_TARGET_MIB} MiB each`,
+    RSS_TARGET,
     '',
-    report.peakRssMiB.api < RSS_TARGET_MIB && report.peakRssMiB.worker < RSS_TARGET_MIB ? 'met' : 'MISSED',
+    withinRssTarget(report.peakRssMiB.api) && withinRssTarget(report.peakRssMiB.worker) ? 'met' : 'MISSED',
     '',
   ]);
   return renderTable(
     ['query', 'path', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx', 'verdict', 'load at start'],
     rows,
   );
+}
+
+function withinRssTarget(peakMiB: number): boolean {
+  return peakMiB * MiB < RSS_TARGET_BYTES;
 }

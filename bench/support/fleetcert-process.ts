@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, openSync, readFileSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
-import { NODE_FLAGS } from '../../scripts/node-flags';
+import { NODE_FLAGS, withMallocEnv } from '../../scripts/node-flags';
 
 const ROOT = join(__dirname, '../..');
 const ENTRIES = {
@@ -44,7 +44,7 @@ export interface StartOptions {
 /**
  * Starts the production entry point of the API or the worker (built by `npm run build`) as
  * its own process, exactly as `npm run start:api` / `start:worker` would (with the shipped
- * Node flags of scripts/node-flags.ts), and resolves once
+ * Node flags and malloc setting of scripts/node-flags.ts), and resolves once
  * it is ready: the API when `/health` answers 200, the worker when it logs that it is ready.
  */
 export async function startFleetcertProcess(options: StartOptions): Promise<FleetcertProcess> {
@@ -56,7 +56,7 @@ export async function startFleetcertProcess(options: StartOptions): Promise<Flee
   const experiment = options.nodeFlags?.split(/\s+/).filter(Boolean) ?? [];
   const log = openSync(options.logFile, 'a');
   const child: ChildProcess = spawn(process.execPath, [...NODE_FLAGS, ...experiment, ...profile, entry], {
-    env: { ...process.env, ...options.env },
+    env: withMallocEnv({ ...process.env, ...options.env }),
     stdio: ['ignore', log, log],
   });
   closeSync(log);

@@ -2,11 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { HEAP_LIMIT_MIB, NODE_FLAGS } from '../../scripts/node-flags';
+import { HEAP_LIMIT_MIB, MALLOC_ENV_PREFIX, NODE_FLAGS } from '../../scripts/node-flags';
 
 /**
- * Every shipped way of running the API and the worker uses the same Node flags
- * (scripts/node-flags.ts). package.json cannot import them, so it is checked here.
+ * Every shipped way of running the API and the worker uses the same Node flags and malloc
+ * setting (scripts/node-flags.ts). package.json cannot import them, so it is checked here.
  */
 const root = join(__dirname, '../..');
 const scripts: Record<string, string> = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts;
@@ -18,7 +18,7 @@ describe('the shipped Node flags', () => {
     ['start:api', 'dist/apps/api/src/main.js'],
     ['start:worker', 'dist/apps/worker/src/main.js'],
   ])('should be the flags of npm run %s', (script, entry) => {
-    expect(scripts[script]).toBe(['node', ...NODE_FLAGS, entry].join(' '));
+    expect(scripts[script]).toBe([MALLOC_ENV_PREFIX, 'node', ...NODE_FLAGS, entry].join(' '));
   });
 
   it('should reach the Docker image and docker-compose.yml through those scripts', () => {
@@ -57,5 +57,55 @@ describe('the shipped Node flags', () => {
     // The limit covers the old generation plus the young one (a few tens of MiB).
     expect(limit).toBeGreaterThanOrEqual(HEAP_LIMIT_MIB * MiB);
     expect(limit).toBeLessThan((HEAP_LIMIT_MIB + 64) * MiB);
+  });
+
+  describe("glibc's malloc", () => {
+    /** npm run start:api's command with `node -e "$PROBE"` in place of the API, run by sh as npm runs it. */
+    function runAsStartApi(probe: string, env: NodeJS.ProcessEnv = {}): string {
+      const command = scripts['start:api'].replace('dist/apps/api/src/main.js', '--expose-gc -e "$PROBE"');
+      return execFileSync('/bin/sh', ['-c', command], {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH, ...env, PROBE: probe },
+      });
+    }
+
+    it('should get the fixed mmap threshold from the npm scripts, unless the environment sets one', () => {
+      const print = 'process.stdout.write(String(process.env.MALLOC_MMAP_THRESHOLD_))';
+      expect(runAsStartApi(print)).toBe('131072');
+      expect(runAsStartApi(print, { MALLOC_MMAP_THRESHOLD_: '65536' })).toBe('65536');
+    });
+
+    /**
+     * What the setting prevents: once a block larger than the threshold is freed, glibc
+     * raises the threshold, later large blocks come from the heap, and the heap keeps them
+     * when they are freed between blocks still in use. Prints the MiB still resident after
+     * 40 touched 1 MiB buffers were freed (each next to a small buffer that stays).
+     */
+    const RETENTION_PROBE = `
+      const settle = async () => { for (let i = 0; i < 4; i++) { gc(); await new Promise((r) => setTimeout(r, 20)); } };
+      (async () => {
+        let large = Buffer.allocUnsafeSlow(8 << 20); large.fill(1); large = null; await settle();
+        const before = process.memoryUsage().rss;
+        const kept = []; let blocks = [];
+        for (let i = 0; i < 40; i++) {
+          const block = Buffer.allocUnsafeSlow(1 << 20); block.fill(1); blocks.push(block);
+          kept.push(Buffer.allocUnsafeSlow(256));
+        }
+        blocks = null; await settle();
+        process.stdout.write(String((process.memoryUsage().rss - before) / (1 << 20)) + ' MiB, ' + kept.length + ' kept');
+      })();`;
+
+    it('should give freed large blocks back to the system', () => {
+      const [retained] = runAsStartApi(RETENTION_PROBE).split(' ');
+      expect(Number(retained)).toBeLessThan(10);
+    });
+
+    it("should keep them without it (glibc's default: the case the setting is for)", () => {
+      const output = execFileSync(process.execPath, ['--expose-gc', '-e', RETENTION_PROBE], {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH },
+      });
+      expect(Number(output.split(' ')[0])).toBeGreaterThan(30);
+    });
   });
 });
