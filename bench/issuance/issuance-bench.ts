@@ -296,16 +296,17 @@ export function issuanceRatios(results: readonly IssuanceResult[]): string[] {
     // The issue counts "all of the tool's processes": fleetcert's are the API, the worker,
     // its Postgres backends and its Redis server, and the verdict is on all of them.
     const own = cpuPerCert(fleet) / cpuPerCert(lego16);
-    const dependencies = fleet.dependencyCpu ?? {};
-    const all =
-      (fleet.cpuSeconds + (dependencies.postgres ?? 0) + (dependencies.redisServer ?? 0)) /
-      fleet.succeeded /
-      cpuPerCert(lego16);
-    out.push(
-      fleet.dependencyCpu
-        ? `fleetcert (API + worker + its Postgres backends + Redis) / lego -P 16 CPU per certificate: ${all.toFixed(2)}× (target ≤ 2×: ${verdict(all <= 2)}); API + worker alone: ${own.toFixed(2)}×`
-        : `fleetcert / lego -P 16 CPU per certificate (API + worker): ${own.toFixed(2)}× (target ≤ 2×: ${verdict(own <= 2)})`,
-    );
+    if (fleet.dependencyCpu) {
+      const { postgres = 0, redisServer = 0 } = fleet.dependencyCpu;
+      const all = (fleet.cpuSeconds + postgres + redisServer) / fleet.succeeded / cpuPerCert(lego16);
+      out.push(
+        `fleetcert (API + worker + its Postgres backends + Redis) / lego -P 16 CPU per certificate: ${all.toFixed(2)}× (target ≤ 2×: ${verdict(all <= 2)}); API + worker alone: ${own.toFixed(2)}×`,
+      );
+    } else {
+      out.push(
+        `fleetcert / lego -P 16 CPU per certificate (API + worker): ${own.toFixed(2)}× (target ≤ 2×: ${verdict(own <= 2)})`,
+      );
+    }
   }
   const certbot16 = results.find((r) => r.tool === 'certbot' && r.concurrency === 16);
   if (certbot16) {
