@@ -1,16 +1,8 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isRunning } from '../../bench/support/proc';
 import { Bind9Handle, startBind9 } from '../support/bind9';
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('startBind9', () => {
   it('should start independent servers in parallel and clean each one up', async () => {
@@ -38,7 +30,7 @@ describe('startBind9', () => {
         handles.map(async (h) => Number((await readFile(join(h.directory, 'named.pid'), 'utf8')).trim())),
       );
       await Promise.all(handles.map((h) => h.stop()));
-      for (const pid of pids) expect(isAlive(pid)).toBe(false);
+      for (const pid of pids) expect(isRunning(pid)).toBe(false);
       for (const handle of handles) expect(existsSync(handle.directory)).toBe(false);
     }
   });
