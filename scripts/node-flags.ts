@@ -1,10 +1,9 @@
 /**
  * The Node flags and the malloc setting the API and the worker are shipped with: `npm run
  * start:api` and `start:worker` (and so the Docker image and docker-compose.yml, which run
- * those scripts), `npm start` and `npm run sandbox` (scripts/start-local.ts,
- * scripts/sandbox.ts) and the benchmark (bench/support/fleetcert-process.ts). package.json
- * cannot import this file: test/deploy/node-flags.spec.ts checks that its scripts say the
- * same.
+ * those scripts), and `npm start`, `npm run sandbox` and the benchmark, which all start
+ * the apps through scripts/app-process.ts. package.json cannot import this file:
+ * test/deploy/node-flags.spec.ts checks that its scripts say the same.
  */
 
 /**

@@ -8,14 +8,14 @@
  * It uses its own database (`fleetcert_sandbox`, recreated at each start) and Redis prefix.
  */
 import 'reflect-metadata';
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync } from 'node:child_process';
 import { webcrypto } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { Pkcs10CertificateRequestGenerator, SubjectAlternativeNameExtension } from '@peculiar/x509';
 import { migrate } from '../libs/db/src/migrate';
-import { NODE_FLAGS, withMallocEnv } from './node-flags';
+import { FleetcertApp, spawnApp, stopApps } from './app-process';
 import { startBind9 } from '../test/support/bind9';
 import { startPebble } from '../test/support/pebble';
 
@@ -79,23 +79,22 @@ async function main(): Promise<void> {
   };
   const children: ChildProcess[] = [];
   const stop = async () => {
-    for (const c of children) c.kill('SIGTERM');
-    await Promise.all(
-      children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.on('exit', r)))),
-    );
+    await stopApps(children);
     await pebble.stop();
     await bind.stop();
   };
   process.on('SIGINT', () => void stop().then(() => process.exit(0)));
   process.on('SIGTERM', () => void stop().then(() => process.exit(0)));
 
-  for (const entry of ['apps/api/src/main.js', 'apps/worker/src/main.js']) {
-    const child = spawn(process.execPath, ['--enable-source-maps', ...NODE_FLAGS, join(root, entry)], {
-      env: withMallocEnv(env),
+  for (const app of ['api', 'worker'] satisfies FleetcertApp[]) {
+    const child = spawnApp(app, {
+      distDir: root,
+      env,
       stdio: 'inherit',
+      extraFlags: ['--enable-source-maps'],
     });
-    child.on('exit', (code) => {
-      if (code !== 0 && code !== null) console.error(`${entry} exited with ${code}`);
+    child.on('exit', (code, signal) => {
+      if (code !== 0) console.error(`the ${app} exited (${signal ?? code})`);
     });
     children.push(child);
   }

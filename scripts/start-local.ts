@@ -4,39 +4,37 @@
  * Let's Encrypt staging CA). In production run `npm run start:api` and
  * `npm run start:worker` as separate services instead.
  */
-import { spawn, ChildProcess } from 'node:child_process';
+import { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { NODE_FLAGS, withMallocEnv } from './node-flags';
+import { FleetcertApp, spawnApp, stopApps } from './app-process';
 
 const dist = join(__dirname, '..');
 const children: ChildProcess[] = [];
 let stopping = false;
 
-function run(name: string, entry: string): ChildProcess {
-  const child = spawn(process.execPath, ['--enable-source-maps', ...NODE_FLAGS, join(dist, entry)], {
+function run(app: FleetcertApp): void {
+  const child = spawnApp(app, {
+    distDir: dist,
+    env: process.env,
     stdio: 'inherit',
-    env: withMallocEnv(process.env),
+    extraFlags: ['--enable-source-maps'],
   });
   child.on('exit', (code, signal) => {
     if (!stopping) {
-      process.stderr.write(`fleetcert ${name} exited (${signal ?? code}); stopping the other process\n`);
+      process.stderr.write(`fleetcert ${app} exited (${signal ?? code}); stopping the other process\n`);
       stop(code ?? 1);
     }
   });
   children.push(child);
-  return child;
 }
 
 function stop(code: number): void {
   stopping = true;
-  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
-  Promise.all(
-    children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.on('exit', r)))),
-  ).then(() => process.exit(code));
+  void stopApps(children).then(() => process.exit(code));
 }
 
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
 
-run('api', 'apps/api/src/main.js');
-run('worker', 'apps/worker/src/main.js');
+run('api');
+run('worker');

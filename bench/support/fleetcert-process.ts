@@ -1,16 +1,12 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, openSync, readFileSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
-import { NODE_FLAGS, withMallocEnv } from '../../scripts/node-flags';
+import { appEntry, FleetcertApp, spawnApp } from '../../scripts/app-process';
 
-const ROOT = join(__dirname, '../..');
-const ENTRIES = {
-  api: join(ROOT, 'dist/apps/api/src/main.js'),
-  worker: join(ROOT, 'dist/apps/worker/src/main.js'),
-} as const;
+export type { FleetcertApp };
 
-export type FleetcertApp = keyof typeof ENTRIES;
+const DIST = join(__dirname, '../../dist');
 
 export interface FleetcertProcess {
   app: FleetcertApp;
@@ -48,16 +44,18 @@ export interface StartOptions {
  * it is ready: the API when `/health` answers 200, the worker when it logs that it is ready.
  */
 export async function startFleetcertProcess(options: StartOptions): Promise<FleetcertProcess> {
-  const entry = ENTRIES[options.app];
+  const entry = appEntry(DIST, options.app);
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first`);
   const profile = options.cpuProfileDir
     ? ['--cpu-prof', `--cpu-prof-dir=${join(options.cpuProfileDir, options.app)}`]
     : [];
   const experiment = options.nodeFlags?.split(/\s+/).filter(Boolean) ?? [];
   const log = openSync(options.logFile, 'a');
-  const child: ChildProcess = spawn(process.execPath, [...NODE_FLAGS, ...experiment, ...profile, entry], {
-    env: withMallocEnv({ ...process.env, ...options.env }),
+  const child: ChildProcess = spawnApp(options.app, {
+    distDir: DIST,
+    env: { ...process.env, ...options.env },
     stdio: ['ignore', log, log],
+    extraFlags: [...experiment, ...profile],
   });
   closeSync(log);
   const exited = once(child, 'exit');
