@@ -31,8 +31,25 @@ export const HEAP_LIMIT_MIB = 192;
  */
 export const NO_PRETENURING = '--no-allocation-site-pretenuring';
 
+/**
+ * V8's pool of helper threads, one instead of Node's four. V8 runs its concurrent marking,
+ * sweeping and compaction (and background compilation) on this pool, as many helpers at
+ * once as it has. On a 2-core machine under load, the other core already serves Postgres,
+ * Redis and the CSR signature thread: during each major collection the API took 1.6–2.1
+ * cores with four helpers (1.4–1.7 with one), and the submissions waiting behind it made
+ * the paced p99. With one helper, paced at 1,500 submissions/s, p99 37.5 ms against 50.6
+ * (medians of 16 alternating runs each), and the worker stored 3% more certificates a
+ * second (BENCHMARKS.md, twenty-sixth pass). One helper a process also suits more cores:
+ * the API scales by processes (its cluster), each with its own pool.
+ */
+export const V8_POOL_SIZE = '--v8-pool-size=1';
+
 /** The flags, in the order the npm scripts pass them. */
-export const NODE_FLAGS: readonly string[] = [`--max-old-space-size=${HEAP_LIMIT_MIB}`, NO_PRETENURING];
+export const NODE_FLAGS: readonly string[] = [
+  `--max-old-space-size=${HEAP_LIMIT_MIB}`,
+  NO_PRETENURING,
+  V8_POOL_SIZE,
+];
 
 /**
  * glibc's malloc, with a fixed mmap threshold (its own initial value, 128 KiB). By default

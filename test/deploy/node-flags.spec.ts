@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { HEAP_LIMIT_MIB, MALLOC_ENV_PREFIX, NODE_FLAGS } from '../../scripts/node-flags';
+import { HEAP_LIMIT_MIB, MALLOC_ENV_PREFIX, NODE_FLAGS, V8_POOL_SIZE } from '../../scripts/node-flags';
 
 /**
  * Every shipped way of running the API and the worker uses the same Node flags and malloc
@@ -40,6 +40,26 @@ describe('the shipped Node flags', () => {
     expect(value).toMatch(/^--no-allocation-site-pretenuring\b/m);
     const defaults = execFileSync(process.execPath, ['--print-flag-values', '-e', ''], { encoding: 'utf8' });
     expect(defaults).toMatch(/^--allocation-site-pretenuring\b/m);
+  });
+
+  it("should give V8 one helper thread instead of Node's default four", () => {
+    // The platform's helper threads start with the process; everything else is the same in
+    // both runs, so the difference in threads is the difference in helpers.
+    const threads = (flags: readonly string[]) =>
+      Number(
+        execFileSync(
+          process.execPath,
+          [
+            ...flags,
+            '-e',
+            "process.stdout.write(String(require('fs').readdirSync('/proc/self/task').length))",
+          ],
+          { encoding: 'utf8' },
+        ),
+      );
+    const withoutPoolSize = NODE_FLAGS.filter((flag) => flag !== V8_POOL_SIZE);
+    expect(NODE_FLAGS).toContain(V8_POOL_SIZE);
+    expect(threads(NODE_FLAGS) - threads(withoutPoolSize)).toBe(1 - 4);
   });
 
   it('should bound the V8 heap to the documented limit', () => {
