@@ -128,7 +128,10 @@ describe('fleetcert-agent: IP certificates through its own responder (Pebble htt
     const { base, config, device } = await agentFor('pull', { responder: 'pull', ipv4: 'static:127.0.0.1' });
     const logs = await once(config);
     expect((await installed(base, 'ip')).cert.subjectAltName).toBe('IP Address:127.0.0.1');
-    expect(logs.some((l) => l.msg === 'answered an http-01 challenge')).toBe(true);
+    // Matched on the whole log, so that a failure prints every line the agent wrote.
+    expect(logs).toEqual(
+      expect.arrayContaining([expect.objectContaining({ msg: 'answered an http-01 challenge' })]),
+    );
     const id = logs.find((l) => l.msg === 'ip certificate installed')!.requestId;
     const request = await stack.api.request('GET', `/v1/certificates/${id}`, { token: device.token });
     expect(request.body).toMatchObject({ status: 'valid', http01Mode: 'pull' });
