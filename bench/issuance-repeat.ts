@@ -14,7 +14,6 @@
 // wedges after ~850 orders, so one Pebble cannot serve many repeats). A repeat that ends
 // in a Pebble deadlock is run again, up to N extra times, and counted in the report.
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +27,7 @@ import {
 import { cleanUpOnInterrupt, runBenchmark } from './support/on-interrupt';
 import { fixed } from './support/stats';
 import { renderTable } from './support/table';
+import { stopChildren } from '../scripts/app-process';
 
 const USAGE = `Usage: npm run bench:repeat -- [--repeat N] [options]
   --repeat N      issuance runs, each on fresh peers and processes (default 5)
@@ -190,11 +190,7 @@ let runInProgress: ChildProcess | undefined;
 
 /** Sends the run in progress a SIGTERM, on which it takes its stack down, and waits for its exit. */
 async function stopRunInProgress(): Promise<void> {
-  const child = runInProgress;
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  await exited;
+  if (runInProgress) await stopChildren([runInProgress]);
 }
 
 /** One issuance run in a child process; its results, or the fact that Pebble deadlocked. */

@@ -51,9 +51,10 @@ export function hasExited(child: ChildProcess): boolean {
 /**
  * Sends SIGTERM (a graceful stop: each app drains its work and closes its connections) to
  * every child still running, and resolves once all of them have exited, including any that
- * had already died, by a signal or otherwise.
+ * had already died, by a signal or otherwise. Any child process, not only the apps: the
+ * benchmark stops its issuance runs the same way.
  */
-export async function stopApps(children: readonly ChildProcess[]): Promise<void> {
+export async function stopChildren(children: readonly ChildProcess[]): Promise<void> {
   await Promise.all(
     children.map((child) => {
       if (hasExited(child)) return undefined;

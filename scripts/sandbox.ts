@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { Pkcs10CertificateRequestGenerator, SubjectAlternativeNameExtension } from '@peculiar/x509';
 import { migrate } from '../libs/db/src/migrate';
-import { FleetcertApp, spawnApp, stopApps } from './app-process';
+import { FleetcertApp, spawnApp, stopChildren } from './app-process';
 import { startBind9 } from '../test/support/bind9';
 import { startPebble } from '../test/support/pebble';
 
@@ -79,7 +79,7 @@ async function main(): Promise<void> {
   };
   const children: ChildProcess[] = [];
   const stop = async () => {
-    await stopApps(children);
+    await stopChildren(children);
     await pebble.stop();
     await bind.stop();
   };

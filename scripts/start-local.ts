@@ -6,7 +6,7 @@
  */
 import { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { FleetcertApp, spawnApp, stopApps } from './app-process';
+import { FleetcertApp, spawnApp, stopChildren } from './app-process';
 
 const dist = join(__dirname, '..');
 const children: ChildProcess[] = [];
@@ -30,7 +30,7 @@ function run(app: FleetcertApp): void {
 
 function stop(code: number): void {
   stopping = true;
-  void stopApps(children).then(() => process.exit(code));
+  void stopChildren(children).then(() => process.exit(code));
 }
 
 process.on('SIGINT', () => stop(0));

@@ -8,6 +8,7 @@ import { testEnv, type TestEnv } from '../support/config';
 import { isolatedDatabase } from '../support/isolated-database';
 import { metricValue } from '../support/prometheus';
 import { waitFor } from '../support/wait-for';
+import { hasExited } from '../../scripts/app-process';
 
 const ENTRY = join(__dirname, '../../dist/apps/api/src/main.js');
 const CLI = join(__dirname, '../../dist/apps/api/src/cli.js');
@@ -132,7 +133,7 @@ describe('a clustered API (FLEETCERT_API_PROCESSES=2)', () => {
   }, 60_000);
 
   afterAll(async () => {
-    if (primary.exitCode === null && primary.signalCode === null) {
+    if (!hasExited(primary)) {
       primary.kill('SIGTERM');
       await exited;
     }

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { APP_ENTRIES, hasExited, spawnApp, SpawnAppOptions, stopApps } from '../../scripts/app-process';
+import { APP_ENTRIES, hasExited, spawnApp, SpawnAppOptions, stopChildren } from '../../scripts/app-process';
 import { MALLOC_ENV, NODE_FLAGS } from '../../scripts/node-flags';
 
 /**
@@ -80,7 +80,7 @@ describe('the apps as child processes', () => {
     const child = start('api', { env: process.env, stdio: ['ignore', 'pipe', 'inherit'] });
     await once(child.stdout!, 'data');
 
-    await stopApps([child]);
+    await stopChildren([child]);
 
     expect(child.exitCode).toBe(0);
     expect(existsSync(marker)).toBe(true);
@@ -99,7 +99,7 @@ describe('the apps as child processes', () => {
     expect(killed.exitCode).toBeNull();
     expect(hasExited(killed)).toBe(true);
 
-    await stopApps([killed, running]);
+    await stopChildren([killed, running]);
 
     expect(running.signalCode).toBe('SIGTERM');
   });

@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import { randomInt } from 'node:crypto';
 import { promisify } from 'node:util';
 import { renderBindUpdatePolicy, TsigAlgorithm } from '@fleetcert/dns';
+import { hasExited } from '../../scripts/app-process';
 
 // A real BIND9 primary for end-to-end tests: one throwaway `named` per call, on a free
 // loopback port, with its own directory, keys and zone. Nothing under /etc or /run is touched.
@@ -103,7 +104,7 @@ async function launch(
   const lines: string[] = [];
   const stop = memo(async () => {
     // No pid: spawn itself failed, there is nothing to stop.
-    if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+    if (child?.pid !== undefined && !hasExited(child)) {
       const exited = once(child, 'exit');
       child.kill('SIGTERM');
       const timer = setTimeout(() => child?.kill('SIGKILL'), 5000);

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
+import { hasExited } from '../../scripts/app-process';
 
 // A real Pebble (Let's Encrypt's ACME test server) for end-to-end tests: one throwaway
 // process per call, on free loopback ports, with its own TLS certificate, config and
@@ -107,7 +108,7 @@ async function launch(
   const killOnExit = () => child?.kill('SIGKILL');
   const stop = memo(async () => {
     process.removeListener('exit', killOnExit);
-    if (child && child.exitCode === null && child.signalCode === null) {
+    if (child && !hasExited(child)) {
       const exited = once(child, 'exit');
       child.kill('SIGTERM');
       const timer = setTimeout(() => child?.kill('SIGKILL'), 5000);

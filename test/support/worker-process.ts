@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestEnv } from './config';
+import { hasExited } from '../../scripts/app-process';
 
 const ENTRY = join(__dirname, '../../dist/apps/worker/src/main.js');
 
@@ -59,7 +60,7 @@ export async function startWorkerProcess(env: TestEnv, readyTimeoutMs = 20_000):
     exited,
     metricsUrl: () => workerMetricsUrlIn(output),
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      if (!hasExited(child)) child.kill('SIGTERM');
       await exited;
     },
   };

@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor } from '../../support/wait-for';
+import { hasExited } from '../../../scripts/app-process';
 
 /** The built agent, exactly what the package's `bin` entry runs. */
 export const AGENT_ENTRY = join(__dirname, '../../../dist/apps/agent/src/main.js');
@@ -93,8 +94,10 @@ export function startAgent(args: string[]): AgentProcess {
     async waitForLog(match, { timeoutMs = 30_000, fromLine = 0, what = 'a log line' } = {}) {
       const found = await waitFor(
         async () => {
-          if (child.exitCode !== null)
-            throw new Error(`agent exited (${child.exitCode}) while waiting for ${what}:\n${output}`);
+          if (hasExited(child))
+            throw new Error(
+              `agent exited (${child.signalCode ?? child.exitCode}) while waiting for ${what}:\n${output}`,
+            );
           return logs().slice(fromLine).find(match);
         },
         (line) => line !== undefined,
@@ -105,7 +108,7 @@ export function startAgent(args: string[]): AgentProcess {
     signal: (signal) => child.kill(signal),
     exited,
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      if (!hasExited(child)) child.kill('SIGTERM');
       return exited;
     },
   };
