@@ -4,8 +4,6 @@ import { existsSync, openSync, readFileSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { appEntry, FleetcertApp, spawnApp } from '../../scripts/app-process';
 
-export type { FleetcertApp };
-
 const DIST = join(__dirname, '../../dist');
 
 export interface FleetcertProcess {
