@@ -5,6 +5,8 @@ export * from './pg-pool';
 export * from './sql/statement';
 export * from './sql/batch-per-turn';
 export * from './sql/unique-violation';
+export * from './sql/postgres-error';
+export * from './sql/database-unavailable';
 export * from './change-feed/change-feed';
 export * from './change-feed/device-read-cache';
 export * from './repositories/acme-account.repository';

@@ -18,6 +18,22 @@ describe(isDependencyOutage.name, () => {
     ).toBe(true);
   });
 
+  it('should treat Postgres refusing the session as an outage, also as a cause', () => {
+    const closed = Object.assign(new Error('database "fleetcert" is not currently accepting connections'), {
+      code: '55000',
+      severity: 'FATAL',
+    });
+    expect(isDependencyOutage(closed)).toBe(true);
+    expect(isDependencyOutage(new Error('lookup failed', { cause: closed }))).toBe(true);
+  });
+
+  it("should treat ioredis's offline errors as an outage", () => {
+    expect(isDependencyOutage(new Error('Connection is closed.'))).toBe(true);
+    expect(
+      isDependencyOutage(new Error("Stream isn't writeable and enableOfflineQueue options is false")),
+    ).toBe(true);
+  });
+
   it('should not treat a bug as an outage', () => {
     expect(isDependencyOutage(new TypeError("Cannot read properties of undefined (reading 'id')"))).toBe(
       false,

@@ -41,6 +41,16 @@ async function probe(dependency: string, check: () => Promise<unknown>): Promise
     await answerWithin(check(), CHECK_TIMEOUT_MS, dependency);
     return 'ok';
   } catch (err) {
-    return (err as Error).message.split('\n')[0].slice(0, 200);
+    return failureReason(err);
   }
+}
+
+/**
+ * One line saying why a check failed. Prisma's messages open with blank lines and the
+ * call site, and end with what the database said: the last non-empty line is the reason.
+ */
+function failureReason(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const lines = message.split('\n').map((line) => line.trim());
+  return (lines.filter(Boolean).at(-1) ?? 'failed').slice(0, 200);
 }

@@ -1,0 +1,198 @@
+import { Client } from 'pg';
+import { generateKeys, makeCsr } from '../../libs/pki/src/testing/pki-fixtures';
+import { startTestApi, type TestApi } from '../support/api';
+import { testConfig } from '../support/config';
+import { isolatedDatabase } from '../support/isolated-database';
+import { adminDatabaseUrl } from '../support/postgres';
+import { startPostgresLink, type PostgresLink } from '../support/postgres-link';
+import { waitFor } from '../support/wait-for';
+
+/**
+ * "A dependency outage gets a 503 and loses nothing", for Postgres: the API in front of a
+ * real Postgres that stops serving it in the ways production sees. Every route answers
+ * 503 in the one error shape with Retry-After (never 500), writes nothing, and serves
+ * again once the database is back.
+ */
+describe('API during a Postgres outage', () => {
+  let db: { url: string; drop(): Promise<void> };
+  let dbName: string;
+  let link: PostgresLink;
+  let api: TestApi;
+  let admin: string;
+  let device: { id: string; token: string; hostname: string };
+  let csr: string;
+  let requestId: string;
+
+  beforeAll(async () => {
+    db = await isolatedDatabase('pgoutage');
+    dbName = new URL(db.url).pathname.slice(1);
+    link = await startPostgresLink(db.url);
+    api = await startTestApi(testConfig({ DATABASE_URL: link.url }));
+    admin = await api.operatorKey('admin');
+    device = (await api.request('POST', '/v1/admin/devices', { token: admin, body: {} })).body;
+    csr = await makeCsr({ keys: await generateKeys({ ec: 'P-256' }), dns: [device.hostname] });
+    const submitted = await api.request('POST', '/v1/certificates', { token: device.token, body: { csr } });
+    expect(submitted.status).toBe(202);
+    requestId = submitted.body.id;
+  });
+
+  afterAll(async () => {
+    await link?.mend();
+    await api?.close();
+    await link?.close();
+    await db?.drop();
+  });
+
+  /** One request per kind of route: device and operator, reads and writes. */
+  function requests(): { method: string; path: string; token: string; body?: unknown }[] {
+    return [
+      { method: 'GET', path: '/v1/device', token: device.token },
+      { method: 'POST', path: '/v1/certificates', token: device.token, body: { csr } },
+      { method: 'GET', path: `/v1/certificates/${requestId}`, token: device.token },
+      { method: 'GET', path: '/v1/device/challenges', token: device.token },
+      { method: 'POST', path: '/v1/admin/devices', token: admin, body: {} },
+      { method: 'GET', path: '/v1/admin/devices', token: admin },
+      { method: 'GET', path: `/v1/admin/devices/${device.id}`, token: admin },
+      { method: 'POST', path: `/v1/admin/devices/${device.id}/disable`, token: admin },
+      { method: 'GET', path: '/v1/admin/fleet/status', token: admin },
+      { method: 'GET', path: '/v1/admin/rate-limits', token: admin },
+      { method: 'GET', path: '/v1/admin/failures', token: admin },
+      { method: 'GET', path: '/v1/admin/audit', token: admin },
+      { method: 'GET', path: '/v1/admin/api-keys', token: admin },
+    ];
+  }
+
+  /** Straight to the API, without the test client's wait on the change feed (down too). */
+  async function send(r: ReturnType<typeof requests>[number]) {
+    const res = await fetch(api.url + r.path, {
+      method: r.method,
+      headers: {
+        authorization: `Bearer ${r.token}`,
+        ...(r.body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: r.body === undefined ? undefined : JSON.stringify(r.body),
+      signal: AbortSignal.timeout(20_000),
+    });
+    return { status: res.status, retryAfter: res.headers.get('retry-after'), body: await res.json() };
+  }
+
+  async function rowCounts(): Promise<Record<string, number>> {
+    const client = new Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<Record<string, number>>(`SELECT
+        (SELECT count(*)::int FROM devices) AS devices,
+        (SELECT count(*)::int FROM devices WHERE status = 'active') AS active,
+        (SELECT count(*)::int FROM certificate_requests) AS requests,
+        (SELECT count(*)::int FROM audit_events) AS audit`);
+      return rows[0];
+    } finally {
+      await client.end();
+    }
+  }
+
+  async function onAdmin(...statements: string[]): Promise<void> {
+    const client = new Client({ connectionString: adminDatabaseUrl() });
+    await client.connect();
+    try {
+      for (const sql of statements) await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  }
+
+  /** Ends every session on the database and waits until they are gone. */
+  async function endSessions(name: string): Promise<void> {
+    const client = new Client({ connectionString: adminDatabaseUrl() });
+    await client.connect();
+    try {
+      await client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name]);
+      await waitFor(
+        async () =>
+          (await client.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [name]))
+            .rows[0].n as number,
+        (n) => n === 0,
+        { what: `the sessions on ${name} to end` },
+      );
+    } finally {
+      await client.end();
+    }
+  }
+
+  const outages: [string, () => Promise<void>, () => Promise<void>][] = [
+    ['unreachable (stopped, or the network between is down)', () => link.cut(), () => link.mend()],
+    [
+      'closed to connections, its sessions ended (maintenance)',
+      async () => {
+        await onAdmin(`ALTER DATABASE "${dbName}" ALLOW_CONNECTIONS false`);
+        await endSessions(dbName);
+      },
+      () => onAdmin(`ALTER DATABASE "${dbName}" ALLOW_CONNECTIONS true`),
+    ],
+    [
+      'gone (dropped or renamed under the running API)',
+      async () => {
+        await onAdmin(`ALTER DATABASE "${dbName}" ALLOW_CONNECTIONS false`);
+        await endSessions(dbName);
+        await onAdmin(`ALTER DATABASE "${dbName}" RENAME TO "${dbName}_away"`);
+      },
+      () =>
+        onAdmin(
+          `ALTER DATABASE "${dbName}_away" RENAME TO "${dbName}"`,
+          `ALTER DATABASE "${dbName}" ALLOW_CONNECTIONS true`,
+        ),
+    ],
+  ];
+
+  it.each(outages)(
+    'should answer 503 with Retry-After and change nothing while the database is %s, then serve again',
+    async (_kind, begin, end) => {
+      const before = await rowCounts();
+      await begin();
+      try {
+        for (const r of requests()) {
+          const res = await send(r);
+          expect({ route: `${r.method} ${r.path}`, status: res.status }).toEqual({
+            route: `${r.method} ${r.path}`,
+            status: 503,
+          });
+          expect(res.retryAfter).not.toBeNull();
+          expect(res.body).toMatchObject({
+            statusCode: 503,
+            error: 'Service Unavailable',
+            message: expect.stringContaining('unavailable'),
+          });
+        }
+        const health = await fetch(`${api.url}/health`);
+        const checks = ((await health.json()) as { checks: Record<string, string> }).checks;
+        expect(health.status).toBe(503);
+        // Says why, in the database's words, not an empty string.
+        expect(checks.postgres).toMatch(/\w{4,}/);
+        expect(checks.postgres).not.toBe('ok');
+      } finally {
+        await end();
+      }
+
+      await waitFor(
+        async () => (await fetch(`${api.url}/health`)).status,
+        (status) => status === 200,
+        { what: 'the API to report Postgres back' },
+      );
+      expect(await rowCounts()).toEqual(before);
+      for (const r of requests().filter((r) => r.method === 'GET')) {
+        const res = await send(r);
+        expect({ route: `${r.method} ${r.path}`, status: res.status }).toEqual({
+          route: `${r.method} ${r.path}`,
+          status: 200,
+        });
+      }
+      const stored = await send({
+        method: 'GET',
+        path: `/v1/certificates/${requestId}`,
+        token: device.token,
+      });
+      expect(stored.body).toMatchObject({ id: requestId, status: 'pending' });
+    },
+    60_000,
+  );
+});

@@ -1,0 +1,64 @@
+import { createServer, type Server, type Socket, connect } from 'node:net';
+import { once } from 'node:events';
+
+/**
+ * A TCP relay between the code under test and the real Postgres, which a test can cut and
+ * mend: what a Postgres restart, a failover or a network partition looks like from the
+ * application's side. Cut, it drops every open connection and refuses new ones
+ * (ECONNREFUSED), as a stopped server does; mended, it relays on the same port again.
+ */
+export interface PostgresLink {
+  /** `url` with its host and port replaced by the relay's. */
+  readonly url: string;
+  cut(): Promise<void>;
+  mend(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startPostgresLink(url: string): Promise<PostgresLink> {
+  const target = new URL(url);
+  const targetPort = Number(target.port || 5432);
+  const sockets = new Set<Socket>();
+  let server: Server | undefined;
+
+  const listen = async (port: number): Promise<number> => {
+    server = createServer((client) => {
+      const upstream = connect(targetPort, target.hostname);
+      for (const s of [client, upstream]) {
+        sockets.add(s);
+        s.on('close', () => sockets.delete(s));
+        // A reset on either side ends both; the other side sees the reset, not a hang.
+        s.on('error', () => undefined);
+      }
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+      client.pipe(upstream);
+      upstream.pipe(client);
+    });
+    server.listen(port, '127.0.0.1');
+    await once(server, 'listening');
+    const address = server.address();
+    return typeof address === 'object' && address ? address.port : port;
+  };
+
+  const stop = async (): Promise<void> => {
+    const s = server;
+    server = undefined;
+    for (const socket of sockets) socket.resetAndDestroy();
+    if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
+  };
+
+  const port = await listen(0);
+  const relayed = new URL(url);
+  relayed.hostname = '127.0.0.1';
+  relayed.port = String(port);
+
+  return {
+    url: relayed.toString(),
+    cut: stop,
+    async mend() {
+      if (!server) await listen(port);
+    },
+    close: stop,
+  };
+}
