@@ -11,6 +11,7 @@ import 'reflect-metadata';
 import { ChildProcess, execFileSync } from 'node:child_process';
 import { webcrypto } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { Pkcs10CertificateRequestGenerator, SubjectAlternativeNameExtension } from '@peculiar/x509';
@@ -26,6 +27,7 @@ const PG = (process.env.FLEETCERT_SANDBOX_POSTGRES ?? 'postgresql://postgres@127
   '',
 );
 const PORT = process.env.FLEETCERT_HTTP_PORT ?? '3000';
+const HOST = process.env.FLEETCERT_HTTP_HOST ?? '127.0.0.1';
 const root = join(__dirname, '..');
 const out = join(process.cwd(), '.fleetcert', 'sandbox');
 
@@ -38,9 +40,34 @@ function requireBinary(name: string, pkg: string): void {
   }
 }
 
+/**
+ * Exits when the API's port is taken (another sandbox, `npm start`). Checked before the
+ * sandbox recreates its database: doing that under a running sandbox would pull the
+ * database from under its API, and this sandbox's health wait would then be answered by
+ * the other one's API.
+ */
+async function requireFreePort(host: string, port: number): Promise<void> {
+  const probe = createServer();
+  const error = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
+    probe.once('error', resolve);
+    probe.listen({ host, port }, () => resolve(undefined));
+  });
+  if (!error) {
+    await new Promise((resolve) => probe.close(resolve));
+    return;
+  }
+  console.error(
+    error.code === 'EADDRINUSE'
+      ? `Port ${port} on ${host} is already in use (another sandbox or \`npm start\`?). Stop it, or run the sandbox on another port: FLEETCERT_HTTP_PORT=3001 npm run sandbox`
+      : `The sandbox cannot listen on ${host}:${port}: ${error.message}`,
+  );
+  process.exit(1);
+}
+
 async function main(): Promise<void> {
   requireBinary('named', 'bind9 bind9-dnsutils');
   requireBinary('pebble', 'pebble');
+  await requireFreePort(HOST, Number(PORT));
   mkdirSync(out, { recursive: true, mode: 0o700 });
 
   const admin = new Client({ connectionString: `${PG}/postgres` });
@@ -98,7 +125,7 @@ async function main(): Promise<void> {
     });
     children.push(child);
   }
-  const api = `http://127.0.0.1:${PORT}`;
+  const api = `http://${HOST === '0.0.0.0' ? '127.0.0.1' : HOST}:${PORT}`;
   await waitForHealth(api);
 
   const created = execFileSync(
