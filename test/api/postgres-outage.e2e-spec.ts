@@ -4,7 +4,7 @@ import { startTestApi, type TestApi } from '../support/api';
 import { testConfig } from '../support/config';
 import { isolatedDatabase } from '../support/isolated-database';
 import { adminDatabaseUrl } from '../support/postgres';
-import { startPostgresLink, type PostgresLink } from '../support/postgres-link';
+import { startDependencyLink, type DependencyLink } from '../support/dependency-link';
 import { waitFor } from '../support/wait-for';
 
 /**
@@ -16,7 +16,7 @@ import { waitFor } from '../support/wait-for';
 describe('API during a Postgres outage', () => {
   let db: { url: string; drop(): Promise<void> };
   let dbName: string;
-  let link: PostgresLink;
+  let link: DependencyLink;
   let api: TestApi;
   let admin: string;
   let device: { id: string; token: string; hostname: string };
@@ -26,7 +26,7 @@ describe('API during a Postgres outage', () => {
   beforeAll(async () => {
     db = await isolatedDatabase('pgoutage');
     dbName = new URL(db.url).pathname.slice(1);
-    link = await startPostgresLink(db.url);
+    link = await startDependencyLink(db.url);
     api = await startTestApi(testConfig({ DATABASE_URL: link.url }));
     admin = await api.operatorKey('admin');
     device = (await api.request('POST', '/v1/admin/devices', { token: admin, body: {} })).body;

@@ -2,12 +2,12 @@ import { createServer, type Server, type Socket, connect } from 'node:net';
 import { once } from 'node:events';
 
 /**
- * A TCP relay between the code under test and the real Postgres, which a test can cut and
- * mend: what a Postgres restart, a failover or a network partition looks like from the
- * application's side. Cut, it drops every open connection and refuses new ones
+ * A TCP relay between the code under test and a real dependency (Postgres, Redis), which a
+ * test can cut and mend: what a restart, a failover or a network partition looks like from
+ * the application's side. Cut, it drops every open connection and refuses new ones
  * (ECONNREFUSED), as a stopped server does; mended, it relays on the same port again.
  */
-export interface PostgresLink {
+export interface DependencyLink {
   /** `url` with its host and port replaced by the relay's. */
   readonly url: string;
   cut(): Promise<void>;
@@ -15,9 +15,11 @@ export interface PostgresLink {
   close(): Promise<void>;
 }
 
-export async function startPostgresLink(url: string): Promise<PostgresLink> {
+const DEFAULT_PORTS: Record<string, number> = { 'postgresql:': 5432, 'postgres:': 5432, 'redis:': 6379 };
+
+export async function startDependencyLink(url: string): Promise<DependencyLink> {
   const target = new URL(url);
-  const targetPort = Number(target.port || 5432);
+  const targetPort = Number(target.port || DEFAULT_PORTS[target.protocol]);
   const sockets = new Set<Socket>();
   let server: Server | undefined;
 
