@@ -22,6 +22,8 @@ describe('API during a Postgres outage', () => {
   let device: { id: string; token: string; hostname: string };
   let csr: string;
   let requestId: string;
+  /** A dashboard session's cookie: the dashboard signs its operator out on a 401. */
+  let sessionCookie: string;
 
   beforeAll(async () => {
     db = await isolatedDatabase('pgoutage');
@@ -34,6 +36,9 @@ describe('API during a Postgres outage', () => {
     const submitted = await api.request('POST', '/v1/certificates', { token: device.token, body: { csr } });
     expect(submitted.status).toBe(202);
     requestId = submitted.body.id;
+    const signedIn = await api.request('POST', '/v1/admin/session', { body: { apiKey: admin } });
+    expect(signedIn.status).toBe(201);
+    sessionCookie = signedIn.headers.getSetCookie()[0].split(';')[0];
   });
 
   afterAll(async () => {
@@ -44,7 +49,7 @@ describe('API during a Postgres outage', () => {
   });
 
   /** One request per kind of route: device and operator, reads and writes. */
-  function requests(): { method: string; path: string; token: string; body?: unknown }[] {
+  function requests(): { method: string; path: string; token?: string; cookie?: string; body?: unknown }[] {
     return [
       { method: 'GET', path: '/v1/device', token: device.token },
       { method: 'POST', path: '/v1/certificates', token: device.token, body: { csr } },
@@ -59,7 +64,13 @@ describe('API during a Postgres outage', () => {
       { method: 'GET', path: '/v1/admin/failures', token: admin },
       { method: 'GET', path: '/v1/admin/audit', token: admin },
       { method: 'GET', path: '/v1/admin/api-keys', token: admin },
+      { method: 'GET', path: '/v1/admin/session', cookie: sessionCookie },
+      { method: 'GET', path: '/v1/admin/fleet/status', cookie: sessionCookie },
     ];
+  }
+
+  function label(r: ReturnType<typeof requests>[number]): string {
+    return `${r.method} ${r.path}${r.cookie ? ' (dashboard session)' : ''}`;
   }
 
   /** Straight to the API, without the test client's wait on the change feed (down too). */
@@ -67,7 +78,8 @@ describe('API during a Postgres outage', () => {
     const res = await fetch(api.url + r.path, {
       method: r.method,
       headers: {
-        authorization: `Bearer ${r.token}`,
+        ...(r.token === undefined ? {} : { authorization: `Bearer ${r.token}` }),
+        ...(r.cookie === undefined ? {} : { cookie: r.cookie }),
         ...(r.body === undefined ? {} : { 'content-type': 'application/json' }),
       },
       body: r.body === undefined ? undefined : JSON.stringify(r.body),
@@ -152,8 +164,8 @@ describe('API during a Postgres outage', () => {
       try {
         for (const r of requests()) {
           const res = await send(r);
-          expect({ route: `${r.method} ${r.path}`, status: res.status }).toEqual({
-            route: `${r.method} ${r.path}`,
+          expect({ route: label(r), status: res.status }).toEqual({
+            route: label(r),
             status: 503,
           });
           expect(res.retryAfter).not.toBeNull();
@@ -181,8 +193,8 @@ describe('API during a Postgres outage', () => {
       expect(await rowCounts()).toEqual(before);
       for (const r of requests().filter((r) => r.method === 'GET')) {
         const res = await send(r);
-        expect({ route: `${r.method} ${r.path}`, status: res.status }).toEqual({
-          route: `${r.method} ${r.path}`,
+        expect({ route: label(r), status: res.status }).toEqual({
+          route: label(r),
           status: 200,
         });
       }
