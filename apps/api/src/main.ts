@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import cluster from 'node:cluster';
 import { loadConfigOrExit } from '@fleetcert/config';
+import { describeDatabaseUnavailable } from '@fleetcert/db';
 import { createLogger } from '@fleetcert/observability';
 import { runApiPrimary } from './cluster/api-primary';
 import { createApiApp } from './create-api-app';
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  process.stderr.write(`fleetcert API failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
+  const reason = describeDatabaseUnavailable(err) ?? (err instanceof Error ? err.stack : String(err));
+  process.stderr.write(`fleetcert API failed to start: ${reason}\n`);
   process.exit(1);
 });

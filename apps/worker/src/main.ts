@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { loadConfigOrExit } from '@fleetcert/config';
-import { PRISMA, PrismaClient } from '@fleetcert/db';
+import { describeDatabaseUnavailable, PRISMA, PrismaClient } from '@fleetcert/db';
 import { createLogger, Metrics, PinoNestLogger } from '@fleetcert/observability';
 import { WorkerModule } from './worker.module';
 
@@ -24,8 +24,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  process.stderr.write(
-    `fleetcert worker failed to start: ${err instanceof Error ? err.stack : String(err)}\n`,
-  );
+  const reason = describeDatabaseUnavailable(err) ?? (err instanceof Error ? err.stack : String(err));
+  process.stderr.write(`fleetcert worker failed to start: ${reason}\n`);
   process.exit(1);
 });

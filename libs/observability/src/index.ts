@@ -3,3 +3,4 @@ export * from './nest-logger';
 export * from './metrics';
 export * from './metrics.module';
 export * from './lazy-child-logger';
+export * from './error-reason';

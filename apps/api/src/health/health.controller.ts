@@ -3,6 +3,7 @@ import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/s
 import type { FastifyReply } from 'fastify';
 import type Redis from 'ioredis';
 import { PRISMA, PrismaClient } from '@fleetcert/db';
+import { errorReason } from '@fleetcert/observability';
 import { answerWithin } from '../common/answer-within';
 import { REDIS } from '../queue/queue.tokens';
 
@@ -41,16 +42,6 @@ async function probe(dependency: string, check: () => Promise<unknown>): Promise
     await answerWithin(check(), CHECK_TIMEOUT_MS, dependency);
     return 'ok';
   } catch (err) {
-    return failureReason(err);
+    return errorReason(err);
   }
-}
-
-/**
- * One line saying why a check failed. Prisma's messages open with blank lines and the
- * call site, and end with what the database said: the last non-empty line is the reason.
- */
-function failureReason(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  const lines = message.split('\n').map((line) => line.trim());
-  return (lines.filter(Boolean).at(-1) ?? 'failed').slice(0, 200);
 }

@@ -1,5 +1,5 @@
 import { DatabaseError } from 'pg';
-import { isDatabaseUnavailable } from './database-unavailable';
+import { describeDatabaseUnavailable, isDatabaseUnavailable } from './database-unavailable';
 import { isUniqueViolation } from './unique-violation';
 
 /** An error as node-postgres reports one the server sent. */
@@ -29,6 +29,13 @@ describe(isDatabaseUnavailable.name, () => {
     ['a Prisma model query on a closed database (P2039, 55000)', prismaError('P2039', '55000', 'FATAL')],
     ['a Prisma raw query after a shutdown (P2010, 57P01)', prismaError('P2010', '57P01', 'FATAL')],
     ["Prisma's missing database (P1003, no severity kept)", prismaError('P1003', '3D000')],
+    [
+      "a Prisma raw query that could not connect (P2010, the adapter's kind, no SQLSTATE)",
+      Object.assign(new Error("Raw query failed. Code: `N/A`. Message: `Can't reach database server`"), {
+        code: 'P2010',
+        meta: { driverAdapterError: { cause: { kind: 'DatabaseNotReachable', host: '127.0.0.1', port: 1 } } },
+      }),
+    ],
     ["node-postgres's lost connection", new Error('Connection terminated unexpectedly')],
     ["pg-pool's connect timeout", new Error('timeout exceeded when trying to connect')],
   ])('should count %s', (_what, error) => {
@@ -59,5 +66,20 @@ describe(isUniqueViolation.name, () => {
   it('should not take another constraint or an outage for one', () => {
     expect(isUniqueViolation(pgError('23503', 'ERROR'))).toBe(false);
     expect(isUniqueViolation(prismaError('P2010', '57P01', 'FATAL'))).toBe(false);
+  });
+});
+
+describe(describeDatabaseUnavailable.name, () => {
+  it("should say in one line that Postgres is unavailable, in the database's words", () => {
+    const closed = pgError('55000', 'FATAL', 'database "fleetcert" is not currently accepting connections');
+    expect(describeDatabaseUnavailable(closed)).toMatch(
+      /^Postgres is unavailable: database "fleetcert" is not currently accepting connections\. Check DATABASE_URL/,
+    );
+    expect(describeDatabaseUnavailable(closed)).not.toContain('\n');
+  });
+
+  it('should leave any other error to the caller (its stack may show a bug)', () => {
+    expect(describeDatabaseUnavailable(new TypeError('x is undefined'))).toBeUndefined();
+    expect(describeDatabaseUnavailable(pgError('42P01', 'ERROR'))).toBeUndefined();
   });
 });

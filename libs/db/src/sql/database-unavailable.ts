@@ -1,3 +1,4 @@
+import { errorReason } from '@fleetcert/observability';
 import { postgresErrorOf } from './postgres-error';
 
 /**
@@ -34,6 +35,21 @@ const UNAVAILABLE_PRISMA_CODES = new Set([
   'P2037',
 ]);
 
+/**
+ * The driver adapter's kinds for the same (a Prisma raw query, P2010, carries the kind and
+ * no Prisma code of its own; a socket error carries no SQLSTATE either).
+ */
+const UNAVAILABLE_ADAPTER_KINDS = new Set([
+  'AuthenticationFailed',
+  'DatabaseNotReachable',
+  'DatabaseDoesNotExist',
+  'DatabaseAccessDenied',
+  'TlsConnectionError',
+  'ConnectionClosed',
+  'SocketTimeout',
+  'TooManyConnections',
+]);
+
 /** node-postgres's own words for a connection it lost or could not open in time. */
 const UNAVAILABLE_DRIVER_MESSAGES =
   /Connection terminated|not queryable|timeout exceeded when trying to connect/i;
@@ -49,8 +65,15 @@ const UNAVAILABLE_DRIVER_MESSAGES =
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (!error || typeof error !== 'object') return false;
-  const { name, code, message } = error as { name?: unknown; code?: unknown; message?: unknown };
+  const { name, code, message, meta } = error as {
+    name?: unknown;
+    code?: unknown;
+    message?: unknown;
+    meta?: { driverAdapterError?: { cause?: { kind?: unknown } } };
+  };
   if (typeof code === 'string' && UNAVAILABLE_PRISMA_CODES.has(code)) return true;
+  const adapterKind = meta?.driverAdapterError?.cause?.kind;
+  if (typeof adapterKind === 'string' && UNAVAILABLE_ADAPTER_KINDS.has(adapterKind)) return true;
   // A transaction's bounded wait for a pooled connection (`inTransaction`'s maxWaitMs).
   if (code === 'POOL_WAIT_TIMEOUT') return true;
   if (name === 'PrismaClientInitializationError') return true;
@@ -64,5 +87,18 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return (
     UNAVAILABLE_SQLSTATES.has(pg.code) ||
     UNAVAILABLE_SQLSTATE_PREFIXES.some((prefix) => pg.code.startsWith(prefix))
+  );
+}
+
+/**
+ * For process entry points that could not start: when the cause is Postgres not serving
+ * the process, one line an operator can act on (the stack adds nothing to it); otherwise
+ * undefined, and the caller prints the stack, which may show a bug.
+ */
+export function describeDatabaseUnavailable(error: unknown): string | undefined {
+  if (!isDatabaseUnavailable(error)) return undefined;
+  return (
+    `Postgres is unavailable: ${errorReason(error)}. Check DATABASE_URL and that the server ` +
+    'is running; `npm run db:migrate` creates and migrates the database.'
   );
 }

@@ -1,0 +1,10 @@
+/**
+ * One line saying why something failed, from an error's message. Prisma's messages open
+ * with blank lines and the call site, and end with what the database said: the last
+ * non-empty line is the reason.
+ */
+export function errorReason(err: unknown, maxLength = 200): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const lines = message.split('\n').map((line) => line.trim());
+  return (lines.filter(Boolean).at(-1) ?? 'failed').slice(0, maxLength);
+}
