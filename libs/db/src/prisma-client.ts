@@ -28,7 +28,9 @@ export function createPrismaClientOnPool(
   { ownsPool = false }: { ownsPool?: boolean } = {},
 ): PrismaClient {
   const adapter = new PrismaPg(pool, schema === undefined ? undefined : { schema });
-  const client = new PrismaClient({ adapter });
+  // 'minimal': an error's message is what went wrong, without the call site's source
+  // excerpt Prisma otherwise reads from disk and renders into it: one line in the logs.
+  const client = new PrismaClient({ adapter, errorFormat: 'minimal' });
   if (!ownsPool) return client;
   const disconnect = client.$disconnect.bind(client);
   let ended: Promise<void> | undefined;
