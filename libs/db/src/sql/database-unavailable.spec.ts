@@ -36,6 +36,13 @@ describe(isDatabaseUnavailable.name, () => {
         meta: { driverAdapterError: { cause: { kind: 'DatabaseNotReachable', host: '127.0.0.1', port: 1 } } },
       }),
     ],
+    [
+      "the driver adapter's own error, unwrapped",
+      Object.assign(new Error('DatabaseNotReachable'), {
+        name: 'DriverAdapterError',
+        cause: { kind: 'DatabaseNotReachable' },
+      }).cause,
+    ],
     ["node-postgres's lost connection", new Error('Connection terminated unexpectedly')],
     ["pg-pool's connect timeout", new Error('timeout exceeded when trying to connect')],
   ])('should count %s', (_what, error) => {

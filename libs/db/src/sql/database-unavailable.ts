@@ -65,14 +65,17 @@ const UNAVAILABLE_DRIVER_MESSAGES =
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (!error || typeof error !== 'object') return false;
-  const { name, code, message, meta } = error as {
+  const { name, code, message, meta, kind } = error as {
     name?: unknown;
     code?: unknown;
     message?: unknown;
     meta?: { driverAdapterError?: { cause?: { kind?: unknown } } };
+    kind?: unknown;
   };
   if (typeof code === 'string' && UNAVAILABLE_PRISMA_CODES.has(code)) return true;
-  const adapterKind = meta?.driverAdapterError?.cause?.kind;
+  // In a Prisma error's `meta`, or the driver adapter's payload met on its own (the cause
+  // of a DriverAdapterError).
+  const adapterKind = meta?.driverAdapterError?.cause?.kind ?? kind;
   if (typeof adapterKind === 'string' && UNAVAILABLE_ADAPTER_KINDS.has(adapterKind)) return true;
   // A transaction's bounded wait for a pooled connection (`inTransaction`'s maxWaitMs).
   if (code === 'POOL_WAIT_TIMEOUT') return true;
