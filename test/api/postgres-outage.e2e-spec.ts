@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { generateKeys, makeCsr } from '../../libs/pki/src/testing/pki-fixtures';
 import { startTestApi, type TestApi } from '../support/api';
+import { capturedLogger } from '../support/captured-log';
 import { testConfig } from '../support/config';
 import { isolatedDatabase } from '../support/isolated-database';
 import { adminDatabaseUrl } from '../support/postgres';
@@ -24,12 +25,16 @@ describe('API during a Postgres outage', () => {
   let requestId: string;
   /** A dashboard session's cookie: the dashboard signs its operator out on a 401. */
   let sessionCookie: string;
+  const { logger, lines: logLines } = capturedLogger();
+  let startedAt: number;
+  let answered503 = 0;
 
   beforeAll(async () => {
     db = await isolatedDatabase('pgoutage');
     dbName = new URL(db.url).pathname.slice(1);
     link = await startDependencyLink(db.url);
-    api = await startTestApi(testConfig({ DATABASE_URL: link.url }));
+    api = await startTestApi(testConfig({ DATABASE_URL: link.url }), logger);
+    startedAt = Date.now();
     admin = await api.operatorKey('admin');
     device = (await api.request('POST', '/v1/admin/devices', { token: admin, body: {} })).body;
     csr = await makeCsr({ keys: await generateKeys({ ec: 'P-256' }), dns: [device.hostname] });
@@ -164,6 +169,7 @@ describe('API during a Postgres outage', () => {
       try {
         for (const r of requests()) {
           const res = await send(r);
+          if (res.status === 503) answered503++;
           expect({ route: label(r), status: res.status }).toEqual({
             route: label(r),
             status: 503,
@@ -207,4 +213,17 @@ describe('API during a Postgres outage', () => {
     },
     60_000,
   );
+
+  it('should log the outage once per interval with the count, not once per request', () => {
+    const lines = logLines.filter((l) => l.msg === 'dependency unavailable');
+    expect(answered503).toBeGreaterThan(30);
+    expect(lines.length).toBeGreaterThanOrEqual(1);
+    expect(lines.length).toBeLessThanOrEqual(1 + Math.floor((Date.now() - startedAt) / 10_000));
+    expect(lines[0]).toMatchObject({
+      level: 40,
+      status: 503,
+      answered: 1,
+      reason: expect.stringMatching(/\w{4,}/),
+    });
+  });
 });

@@ -4,3 +4,4 @@ export * from './metrics';
 export * from './metrics.module';
 export * from './lazy-child-logger';
 export * from './error-reason';
+export * from './interval-log';

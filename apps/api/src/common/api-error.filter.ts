@@ -1,7 +1,11 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { errorReason, IntervalLog } from '@fleetcert/observability';
 import { type ErrorBody, errorBody } from './error-body';
 import { isDependencyOutage } from './dependency-outage';
+
+/** At most one "dependency unavailable" line per this interval; the metrics count every answer. */
+const OUTAGE_LOG_INTERVAL_MS = 10_000;
 
 /**
  * Turns every error into the one error shape ({@link ErrorBody}).
@@ -12,6 +16,8 @@ import { isDependencyOutage } from './dependency-outage';
 @Catch()
 export class ApiErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('ApiError');
+  /** During an outage every request fails alike: one line per interval, with the count. */
+  private readonly outageLog = new IntervalLog(OUTAGE_LOG_INTERVAL_MS);
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
@@ -23,13 +29,18 @@ export class ApiErrorFilter implements ExceptionFilter {
     if (body.statusCode === 500) {
       this.logger.error({ err: exception, requestId: request.id, msg: 'request failed' });
     } else if (body.statusCode >= 500) {
-      // An outage, not a bug: one line without a stack is enough.
-      this.logger.warn({
-        requestId: request.id,
-        status: body.statusCode,
-        reason: errorMessage(exception),
-        msg: 'dependency unavailable',
-      });
+      // An outage, not a bug: one line without a stack is enough, and at most one per
+      // interval, since every request meets the same outage.
+      const answered = this.outageLog.note();
+      if (answered !== undefined) {
+        this.logger.warn({
+          requestId: request.id,
+          status: body.statusCode,
+          reason: errorReason(exception),
+          answered,
+          msg: 'dependency unavailable',
+        });
+      }
     }
     const retryAfter = retryAfterOf(exception) ?? (body.statusCode === 503 ? 5 : undefined);
     if (retryAfter !== undefined) void reply.header('Retry-After', String(retryAfter));
@@ -70,10 +81,6 @@ function retryAfterOf(exception: unknown): number | undefined {
   const value =
     typeof res === 'object' && res !== null ? (res as { retryAfter?: unknown }).retryAfter : undefined;
   return typeof value === 'number' ? value : undefined;
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 function describeFastifyError(err: { code?: string; message?: string }): string {

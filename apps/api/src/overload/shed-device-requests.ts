@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Logger, Metrics } from '@fleetcert/observability';
+import { IntervalLog, type Logger, type Metrics } from '@fleetcert/observability';
 import { errorBody } from '../common/error-body';
 import { StandingQueueDetector } from './standing-queue-detector';
 
@@ -86,8 +86,7 @@ export function shedDeviceRequestsWhenOverloaded(fastify: FastifyInstance, optio
   const random = options.random ?? Math.random;
   /** Device requests taken and not yet finished. */
   let inFlight = 0;
-  let shedSinceLog = 0;
-  let lastLogAt = -Infinity;
+  const shedLog = new IntervalLog(LOG_INTERVAL_MS, now);
 
   // While overloaded, as many in flight as the process finishes within the target, judging
   // by the last interval: the requests taken wait about the target, and the process stays busy.
@@ -112,20 +111,17 @@ export function shedDeviceRequestsWhenOverloaded(fastify: FastifyInstance, optio
     }
     options.metrics.httpRequestsShed.inc();
     (request as TimedRequest)[SHED] = true;
-    shedSinceLog++;
-    const at = now();
-    if (at - lastLogAt >= LOG_INTERVAL_MS) {
+    const shed = shedLog.note();
+    if (shed !== undefined) {
       options.logger.warn(
         {
           fastestRequestMs: Math.round(detector.fastestOfLastInterval),
           queueDelayTargetMs: options.queueDelayTargetMs,
           inFlight,
-          shed: shedSinceLog,
+          shed,
         },
         'overloaded: answering device requests beyond what the process keeps up with 503',
       );
-      lastLogAt = at;
-      shedSinceLog = 0;
     }
     // Replying from the hook ends the request here; `done` is not called.
     void sendOverloaded(request, reply, retryAfterSeconds(random));
