@@ -227,3 +227,83 @@ describe('API during a Postgres outage', () => {
     });
   });
 });
+
+/**
+ * Postgres's host stops answering without closing anything (a network partition, a frozen
+ * host, a failover that moves the server away): queries on open connections get neither an
+ * answer nor a reset. Without a limit, a request on such a connection waits until TCP
+ * gives up (~15 min), and so does its connection.
+ */
+describe('API when Postgres stops answering on its open connections', () => {
+  let db: { url: string; drop(): Promise<void> };
+  let link: DependencyLink;
+  let api: TestApi;
+  let admin: string;
+
+  beforeAll(async () => {
+    db = await isolatedDatabase('pgstall');
+    link = await startDependencyLink(db.url);
+    api = await startTestApi(
+      testConfig({
+        DATABASE_URL: link.url,
+        FLEETCERT_DATABASE_QUERY_TIMEOUT_MS: '1000',
+        FLEETCERT_DATABASE_POOL_WAIT_MS: '1000',
+      }),
+    );
+    admin = await api.operatorKey('admin');
+  });
+  afterAll(async () => {
+    await link?.cut();
+    await api?.close();
+    await link?.close();
+    await db?.drop();
+  });
+
+  /** Operator reads, all at once: each takes a pooled connection. */
+  async function reads(n: number): Promise<{ status: number; ms: number }[]> {
+    return Promise.all(
+      Array.from({ length: n }, async () => {
+        const startedAt = Date.now();
+        // A request still waiting after 15 s counts as hung: fetch rejects and the test fails.
+        const res = await fetch(`${api.url}/v1/admin/devices?limit=5`, {
+          headers: { authorization: `Bearer ${admin}` },
+          signal: AbortSignal.timeout(15_000),
+        });
+        await res.arrayBuffer();
+        return { status: res.status, ms: Date.now() - startedAt };
+      }),
+    );
+  }
+
+  it('should answer 503 once the statement timeout passes, discard those connections, and serve on new ones', async () => {
+    // Open connections in the pool, all idle when the server goes quiet.
+    expect((await reads(5)).map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+    link.stall();
+
+    const during = await reads(5);
+    // The requests that drew a silent connection gave up after the timeout; none hung.
+    expect(during.filter((r) => r.status === 503).length).toBeGreaterThan(0);
+    expect(during.every((r) => r.status === 200 || r.status === 503)).toBe(true);
+
+    // Those connections are gone: the server still takes new ones, and the API serves again.
+    const after = await waitFor(
+      () => reads(5),
+      (rs) => rs.every((r) => r.status === 200),
+      { what: 'every read to be served on new connections', timeoutMs: 20_000 },
+    );
+    expect(after.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+  }, 60_000);
+
+  it('should answer 503 while no connection gets through at all, and serve again once they do', async () => {
+    link.stall({ blackhole: true });
+    const during = await reads(3);
+    expect(during.map((r) => r.status)).toEqual([503, 503, 503]);
+
+    await link.mend();
+    await waitFor(
+      () => reads(3),
+      (rs) => rs.every((r) => r.status === 200),
+      { what: 'every read to be served again', timeoutMs: 20_000 },
+    );
+  }, 60_000);
+});

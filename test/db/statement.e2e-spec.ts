@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { migrate } from '../../libs/db/src/migrate';
 import { createPgPool } from '../../libs/db/src/pg-pool';
 import { createPrismaClientOnPool } from '../../libs/db/src/prisma-client';
-import { inTransaction, query, queryOne, statement } from '../../libs/db/src/sql/statement';
+import { isDatabaseUnavailable } from '../../libs/db/src/sql/database-unavailable';
+import { inTransaction, isQueryTimeout, query, queryOne, statement } from '../../libs/db/src/sql/statement';
 import { waitFor } from '../support/wait-for';
 import { databaseUrl, dropDatabase, uniqueDatabaseName, withDatabase } from './test-database';
 
@@ -94,5 +95,50 @@ describe('prepared statements on the shared pool', () => {
     } finally {
       await own.end();
     }
+  });
+
+  describe("with a statement timeout (the pool's queryTimeoutMs)", () => {
+    const sleep = statement('test.sleep', 'SELECT pg_sleep($1)');
+
+    it('should fail a statement not answered in time, and discard its connection, on the pool', async () => {
+      const own = createPgPool(url, { poolSize: 1, queryTimeoutMs: 200 });
+      try {
+        const { pid } = (await queryOne<{ pid: number }>(own, backendPid, []))!;
+        const err: unknown = await query(own, sleep, [2]).catch((e: unknown) => e);
+
+        expect(isQueryTimeout(err)).toBe(true);
+        expect(isDatabaseUnavailable(err)).toBe(true);
+        const after = await queryOne<{ pid: number }>(own, backendPid, []);
+        expect(after!.pid).not.toBe(pid);
+      } finally {
+        await own.end();
+      }
+    });
+
+    it("should discard a transaction's connection at once, not queue a ROLLBACK behind the lost answer", async () => {
+      const own = createPgPool(url, { poolSize: 1, queryTimeoutMs: 300 });
+      try {
+        let pid = 0;
+        /** What inTransaction sends on the connection after `fn` (its COMMIT or ROLLBACK). */
+        const sentAfter: unknown[] = [];
+        const err: unknown = await inTransaction(own, async (client) => {
+          pid = (await queryOne<{ pid: number }>(client, backendPid, []))!.pid;
+          const send = client.query.bind(client) as (...args: unknown[]) => unknown;
+          (client as { query: unknown }).query = (...args: unknown[]) => {
+            sentAfter.push(args[0]);
+            return send(...args);
+          };
+          await send(sleep.text, [3]);
+        }).catch((e: unknown) => e);
+
+        expect(isQueryTimeout(err)).toBe(true);
+        // A ROLLBACK would have queued behind the lost answer and waited out a second timeout.
+        expect(sentAfter).toEqual([]);
+        const after = await queryOne<{ pid: number }>(own, backendPid, []);
+        expect(after!.pid).not.toBe(pid);
+      } finally {
+        await own.end();
+      }
+    });
   });
 });

@@ -11,6 +11,12 @@ export interface DependencyLink {
   /** `url` with its host and port replaced by the relay's. */
   readonly url: string;
   cut(): Promise<void>;
+  /**
+   * Stops relaying on every open connection without closing it, as when the server's host
+   * vanishes (a failover, a partition): queries sent on them get no answer and no reset.
+   * New connections still reach the server unless `blackhole` is set.
+   */
+  stall(opts?: { blackhole?: boolean }): void;
   mend(): Promise<void>;
   close(): Promise<void>;
 }
@@ -22,9 +28,17 @@ export async function startDependencyLink(url: string): Promise<DependencyLink> 
   const targetPort = Number(target.port || DEFAULT_PORTS[target.protocol]);
   const sockets = new Set<Socket>();
   let server: Server | undefined;
+  let blackhole = false;
 
   const listen = async (port: number): Promise<number> => {
     server = createServer((client) => {
+      if (blackhole) {
+        // Accepted, then nothing: as a host that takes the connection and never answers.
+        sockets.add(client);
+        client.on('close', () => sockets.delete(client));
+        client.on('error', () => undefined);
+        return;
+      }
       const upstream = connect(targetPort, target.hostname);
       for (const s of [client, upstream]) {
         sockets.add(s);
@@ -58,7 +72,15 @@ export async function startDependencyLink(url: string): Promise<DependencyLink> 
   return {
     url: relayed.toString(),
     cut: stop,
+    stall(opts = {}) {
+      blackhole = opts.blackhole ?? false;
+      for (const socket of sockets) {
+        socket.unpipe();
+        socket.pause();
+      }
+    },
     async mend() {
+      blackhole = false;
       if (!server) await listen(port);
     },
     close: stop,

@@ -18,7 +18,7 @@ export interface AppConfig {
     shedQueueDelayMs: number;
   };
   /** `poolIdleMs`: how long a pooled connection may stay idle before it is closed; 0 = never. */
-  database: { url: string; poolSize: number; poolWaitMs: number; poolIdleMs: number };
+  database: { url: string; poolSize: number; poolWaitMs: number; poolIdleMs: number; queryTimeoutMs: number };
   /** The API's read caches of device rows (`readCache.entries` 0: off). */
   readCache: { entries: number; maxBytes: number; ttlMs: number };
   redis: { url: string; prefix: string };

@@ -26,6 +26,15 @@ describe(loadConfig.name, () => {
     ).toThrow(/FLEETCERT_DATABASE_POOL_IDLE_SECONDS/);
   });
 
+  it('should give up on an unanswered statement after 30 s unless told otherwise, 0 waiting forever', () => {
+    expect(loadConfig({ FLEETCERT_DATA_DIR: dataDir() }).database.queryTimeoutMs).toBe(30_000);
+    const forever = loadConfig({ FLEETCERT_DATA_DIR: dataDir(), FLEETCERT_DATABASE_QUERY_TIMEOUT_MS: '0' });
+    expect(forever.database.queryTimeoutMs).toBe(0);
+    expect(() =>
+      loadConfig({ FLEETCERT_DATA_DIR: dataDir(), FLEETCERT_DATABASE_QUERY_TIMEOUT_MS: 'soon' }),
+    ).toThrow(/FLEETCERT_DATABASE_QUERY_TIMEOUT_MS/);
+  });
+
   it('should name every bad setting at once', () => {
     let error: ConfigError | undefined;
     try {

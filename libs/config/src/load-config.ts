@@ -67,6 +67,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       poolSize: v.databasePoolSize!,
       poolWaitMs: v.databasePoolWaitMs!,
       poolIdleMs: v.databasePoolIdleSeconds! * 1000,
+      queryTimeoutMs: v.databaseQueryTimeoutMs!,
     },
     readCache: {
       entries: v.readCacheEntries!,

@@ -93,6 +93,12 @@ export const SETTINGS = {
     doc: 'Longest wait for a free pooled connection; a request that waits longer gets 503 with `Retry-After` instead of hanging.',
     parse: p.int({ min: 100, max: 600000 }),
   }),
+  databaseQueryTimeoutMs: setting({
+    env: 'FLEETCERT_DATABASE_QUERY_TIMEOUT_MS',
+    default: '30000',
+    doc: "Longest wait for PostgreSQL's answer to one statement; then the connection is given up as dead and closed, and the request answers 503. Bounds the wait when the database's host stops answering without closing connections (a network partition, a frozen host), which would otherwise hold a request and its connection until TCP gives up (~15 min). `0` waits forever (pg's default).",
+    parse: p.int({ min: 0, max: 3600000 }),
+  }),
   databasePoolIdleSeconds: setting({
     env: 'FLEETCERT_DATABASE_POOL_IDLE_SECONDS',
     default: '300',

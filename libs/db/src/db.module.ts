@@ -63,6 +63,7 @@ const repositories = [
           poolSize: config.database.poolSize,
           connectionWaitMs: config.database.poolWaitMs,
           idleMs: config.database.poolIdleMs,
+          queryTimeoutMs: config.database.queryTimeoutMs,
         }),
     },
     {

@@ -18,6 +18,13 @@ export interface CreatePgPoolOptions {
    * (BENCHMARKS.md, nineteenth pass).
    */
   idleMs?: number;
+  /**
+   * Longest wait for the answer to one statement (pg's `query_timeout`); then the statement
+   * fails with "Query read timeout" and its connection is discarded (see
+   * {@link isQueryTimeout}). Bounds a request when the server's host stops answering
+   * without closing the connection. Default: pg's own, no limit.
+   */
+  queryTimeoutMs?: number;
 }
 
 const TIMESTAMP_WITHOUT_TIME_ZONE = 1114;
@@ -52,6 +59,12 @@ export function createPgPool(databaseUrl: string, opts: CreatePgPoolOptions = {}
   if (opts.idleMs !== undefined && !(Number.isInteger(opts.idleMs) && opts.idleMs >= 0)) {
     throw new RangeError(`idleMs must be a non-negative integer, got ${opts.idleMs}`);
   }
+  if (
+    opts.queryTimeoutMs !== undefined &&
+    !(Number.isInteger(opts.queryTimeoutMs) && opts.queryTimeoutMs >= 0)
+  ) {
+    throw new RangeError(`queryTimeoutMs must be a non-negative integer, got ${opts.queryTimeoutMs}`);
+  }
   const schema = schemaOf(databaseUrl);
   const pool = new Pool({
     connectionString: databaseUrl,
@@ -59,6 +72,8 @@ export function createPgPool(databaseUrl: string, opts: CreatePgPoolOptions = {}
     ...(opts.poolSize === undefined ? {} : { max: opts.poolSize }),
     ...(opts.connectionWaitMs === undefined ? {} : { connectionTimeoutMillis: opts.connectionWaitMs }),
     ...(opts.idleMs === undefined ? {} : { idleTimeoutMillis: opts.idleMs }),
+    // 0 means no limit to pg as to us.
+    ...(opts.queryTimeoutMs ? { query_timeout: opts.queryTimeoutMs } : {}),
     ...(schema === undefined ? {} : { options: `-c search_path=${quoteIdent(schema)}` }),
   });
   // An idle connection that the server closes (restart, failover, pg_terminate_backend)

@@ -45,6 +45,7 @@ describe(isDatabaseUnavailable.name, () => {
     ],
     ["node-postgres's lost connection", new Error('Connection terminated unexpectedly')],
     ["pg-pool's connect timeout", new Error('timeout exceeded when trying to connect')],
+    ["pg's statement timeout (query_timeout): the host stopped answering", new Error('Query read timeout')],
   ])('should count %s', (_what, error) => {
     expect(isDatabaseUnavailable(error)).toBe(true);
   });

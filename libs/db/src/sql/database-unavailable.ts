@@ -50,9 +50,12 @@ const UNAVAILABLE_ADAPTER_KINDS = new Set([
   'TooManyConnections',
 ]);
 
-/** node-postgres's own words for a connection it lost or could not open in time. */
+/**
+ * node-postgres's own words for a connection it lost, could not open in time, or gave up
+ * waiting on for an answer (`query_timeout`).
+ */
 const UNAVAILABLE_DRIVER_MESSAGES =
-  /Connection terminated|not queryable|timeout exceeded when trying to connect/i;
+  /Connection terminated|not queryable|timeout exceeded when trying to connect|Query read timeout/i;
 
 /**
  * Whether `error` means Postgres could not run the statement at all (unreachable,

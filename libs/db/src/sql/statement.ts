@@ -60,6 +60,15 @@ export class PoolWaitTimeoutError extends Error {
   }
 }
 
+/**
+ * Whether `error` is pg giving up on a statement's answer (the pool's `query_timeout`):
+ * the server's host stopped answering. A pooled connection that had it is discarded
+ * (`pool.query` does so by itself; {@link inTransaction} releases it as broken).
+ */
+export function isQueryTimeout(error: unknown): boolean {
+  return error instanceof Error && error.message === 'Query read timeout';
+}
+
 /** Options of {@link inTransaction}. */
 export interface TransactionOptions {
   /**
@@ -93,8 +102,14 @@ export async function inTransaction<T>(
     await client.query('COMMIT');
     return result;
   } catch (err) {
-    // A connection that cannot even roll back is discarded, not returned to the pool.
-    await client.query('ROLLBACK').catch((rollbackErr: Error) => (broken = rollbackErr));
+    if (isQueryTimeout(err)) {
+      // The connection still awaits the answer: a ROLLBACK would only queue behind it and
+      // time out too. Discarded; the server rolls back when the connection closes.
+      broken = err as Error;
+    } else {
+      // A connection that cannot even roll back is discarded, not returned to the pool.
+      await client.query('ROLLBACK').catch((rollbackErr: Error) => (broken = rollbackErr));
+    }
     throw err;
   } finally {
     client.release(broken);
