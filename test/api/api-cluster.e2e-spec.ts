@@ -1,13 +1,14 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer, request as httpRequest } from 'node:http';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { type Bind9Handle, startBind9 } from '../support/bind9';
 import { testEnv, type TestEnv } from '../support/config';
 import { isolatedDatabase } from '../support/isolated-database';
 import { metricValue } from '../support/prometheus';
 import { waitFor } from '../support/wait-for';
+import { unusedLoopbackPort } from '../support/unused-port';
 import { hasExited } from '../../scripts/app-process';
 
 const ENTRY = join(__dirname, '../../dist/apps/api/src/main.js');
@@ -57,14 +58,6 @@ function call(
   });
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /** The processes a primary started: its children, as the kernel lists them. */
 function workersOf(pid: number): number[] {
   try {
@@ -98,7 +91,7 @@ describe('a clustered API (FLEETCERT_API_PROCESSES=2)', () => {
       throw new Error(`${ENTRY} is missing: run \`npm run build\` first (npm test does)`);
     db = await isolatedDatabase('cluster');
     bind = await startBind9({ zone: ZONE });
-    port = await freePort();
+    port = await unusedLoopbackPort();
     env = testEnv({
       DATABASE_URL: db.url,
       FLEETCERT_FLEET_NAME: 'cluster',
@@ -225,7 +218,7 @@ describe('a clustered API whose workers cannot start', () => {
       // A database that does not exist: every worker fails before it listens.
       DATABASE_URL: `${process.env.DATABASE_URL!.replace(/\/[^/]*$/, '')}/fleetcert_missing_${process.pid}`,
       FLEETCERT_API_PROCESSES: '2',
-      FLEETCERT_HTTP_PORT: String(await freePort()),
+      FLEETCERT_HTTP_PORT: String(await unusedLoopbackPort()),
       FLEETCERT_LOG_LEVEL: 'info',
     });
     const primary = spawn(process.execPath, [ENTRY], {

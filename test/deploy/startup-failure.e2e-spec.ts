@@ -1,22 +1,13 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { testEnv } from '../support/config';
+import { unusedLoopbackPort } from '../support/unused-port';
 
 const ENTRIES = {
   API: join(__dirname, '../../dist/apps/api/src/main.js'),
   worker: join(__dirname, '../../dist/apps/worker/src/main.js'),
 };
-
-/** A loopback port nothing listens on: connecting to it is refused at once. */
-async function closedPort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /**
  * The API and the worker refuse to start without Postgres (a supervisor restarts them), and
@@ -26,7 +17,7 @@ describe('Starting without Postgres', () => {
   it.each(Object.entries(ENTRIES))(
     'the %s should exit 1 with one line naming Postgres and what to check',
     async (name, entry) => {
-      const port = await closedPort();
+      const port = await unusedLoopbackPort();
       const child = spawn(process.execPath, [entry], {
         env: {
           ...process.env,

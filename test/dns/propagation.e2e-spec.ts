@@ -1,9 +1,9 @@
-import { createServer } from 'node:net';
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import * as dnsPacket from 'dns-packet';
 import { PropagationChecker, PropagationTimeoutError, Rfc2136Provider } from '@fleetcert/dns';
 import { Bind9Handle, startBind9 } from '../support/bind9';
+import { unusedLoopbackPort } from '../support/unused-port';
 
 const ZONE = 'devices.prop.test';
 
@@ -109,11 +109,7 @@ describe('PropagationChecker against BIND9', () => {
   it('should count an unreachable or non-authoritative nameserver as lagging', async () => {
     const name = nextName();
     await providerFor(first).presentTxt(name, 'v');
-    const server = createServer().listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const closed = (server.address() as { port: number }).port;
-    server.close();
-    await once(server, 'close');
+    const closed = await unusedLoopbackPort();
 
     const checker = new PropagationChecker({
       nameservers: [endpointOf(first), `127.0.0.1:${closed}`, endpointOf(unrelated)],

@@ -14,17 +14,8 @@ import {
   verifyMessage,
 } from '@fleetcert/dns';
 import { Bind9Handle, Bind9Key, startBind9 } from '../support/bind9';
+import { unusedLoopbackPort } from '../support/unused-port';
 import { describeDnsProviderConformance, DnsProviderConformanceTarget } from './dns-provider.conformance';
-
-/** A loopback port nobody listens on (for UDP nor TCP) at the time of the call. */
-async function closedPort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-}
 
 function providerOptions(bind: Bind9Handle, key: Bind9Key): Rfc2136ProviderOptions {
   return { server: bind.host, port: bind.port, zone: bind.zone, tsig: key, ttl: 30, timeoutMs: 3000 };
@@ -44,7 +35,11 @@ function conformanceTarget(key: (bind: Bind9Handle) => Bind9Key) {
           tsig: { ...key(bind), secret: Buffer.alloc(32, 0x42).toString('base64') },
         }),
       unreachable: async (timeoutMs) =>
-        new Rfc2136Provider({ ...providerOptions(bind, key(bind)), port: await closedPort(), timeoutMs }),
+        new Rfc2136Provider({
+          ...providerOptions(bind, key(bind)),
+          port: await unusedLoopbackPort(),
+          timeoutMs,
+        }),
       close: () => bind.stop(),
     };
   };
