@@ -17,6 +17,7 @@ export interface DependencyLink {
    * New connections still reach the server unless `blackhole` is set.
    */
   stall(opts?: { blackhole?: boolean }): void;
+  /** Relays new connections again. Stalled ones stay silent: their server is gone. */
   mend(): Promise<void>;
   close(): Promise<void>;
 }
