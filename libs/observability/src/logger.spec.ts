@@ -41,3 +41,38 @@ describe('createLogger({ buffered: true })', () => {
     expect(run.lines.map((l) => l.msg)).toEqual(['alone']);
   });
 });
+
+describe('createLogger: err fields', () => {
+  function logged(err: unknown): Record<string, unknown> {
+    const run = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        `const log = require(${JSON.stringify(BUILT)}).createLogger({ name: 't', level: 'info' });
+         const err = ${typeof err === 'string' ? JSON.stringify(err) : "new Error('boom')"};
+         log.warn({ err }, 'failed');`,
+      ],
+      { encoding: 'utf8' },
+    );
+    return JSON.parse(run.stdout.trim()) as Record<string, unknown>;
+  }
+
+  it("should put a message given as text on one line, as Prisma's multi-line ones", () => {
+    expect(
+      logged(
+        "\nInvalid `prisma.device.findMany()` invocation:\n\n\nCan't reach database server at 127.0.0.1:1",
+      ),
+    ).toMatchObject({
+      err: "Invalid `prisma.device.findMany()` invocation: Can't reach database server at 127.0.0.1:1",
+    });
+    expect(logged('connect ECONNREFUSED 127.0.0.1:6379')).toMatchObject({
+      err: 'connect ECONNREFUSED 127.0.0.1:6379',
+    });
+  });
+
+  it('should keep an Error object whole, stack included', () => {
+    expect(logged(new Error('boom'))).toMatchObject({
+      err: { type: 'Error', message: 'boom', stack: expect.stringContaining('Error: boom') },
+    });
+  });
+});

@@ -33,6 +33,22 @@ export interface LoggerOptions {
   buffered?: boolean;
 }
 
+/**
+ * `err` fields: a message given as text is put on one line (Prisma's span several: the
+ * call, blank lines, then what the database said), so that a log line is one event;
+ * an Error object keeps pino's standard form, stack included (the API logs its bugs so).
+ */
+export function serializeErr(value: unknown): unknown {
+  if (typeof value !== 'string') return pino.stdSerializers.err(value as Error);
+  return value.includes('\n')
+    ? value
+        .split('\n')
+        .map((line) => line.trim())
+        .filter(Boolean)
+        .join(' ')
+    : value;
+}
+
 /** Longest a buffered line waits before it is written. */
 export const FLUSH_INTERVAL_MS = 250;
 
@@ -45,6 +61,7 @@ export function createLogger(opts: LoggerOptions): Logger {
     base: { service: opts.name },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label: string) => ({ level: label }) },
+    serializers: { err: serializeErr },
   };
   if (!opts.buffered) return pino(options);
   return pino(
