@@ -1,12 +1,11 @@
-import { Client } from 'pg';
 import { generateKeys, makeCsr } from '../../libs/pki/src/testing/pki-fixtures';
 import { startTestApi, type TestApi } from '../support/api';
 import { capturedLogger } from '../support/captured-log';
 import { testConfig } from '../support/config';
 import { isolatedDatabase } from '../support/isolated-database';
-import { adminDatabaseUrl } from '../support/postgres';
 import { startDependencyLink, type DependencyLink } from '../support/dependency-link';
 import { waitFor } from '../support/wait-for';
+import { withDatabase } from '../db/test-database';
 
 /**
  * "A dependency outage gets a 503 and loses nothing", for Postgres: the API in front of a
@@ -94,35 +93,26 @@ describe('API during a Postgres outage', () => {
   }
 
   async function rowCounts(): Promise<Record<string, number>> {
-    const client = new Client({ connectionString: db.url });
-    await client.connect();
-    try {
+    return withDatabase(dbName, async (client) => {
       const { rows } = await client.query<Record<string, number>>(`SELECT
         (SELECT count(*)::int FROM devices) AS devices,
         (SELECT count(*)::int FROM devices WHERE status = 'active') AS active,
         (SELECT count(*)::int FROM certificate_requests) AS requests,
         (SELECT count(*)::int FROM audit_events) AS audit`);
       return rows[0];
-    } finally {
-      await client.end();
-    }
+    });
   }
 
-  async function onAdmin(...statements: string[]): Promise<void> {
-    const client = new Client({ connectionString: adminDatabaseUrl() });
-    await client.connect();
-    try {
+  /** Runs `statements` in turn on the server's maintenance database. */
+  function onAdmin(...statements: string[]): Promise<void> {
+    return withDatabase('postgres', async (client) => {
       for (const sql of statements) await client.query(sql);
-    } finally {
-      await client.end();
-    }
+    });
   }
 
   /** Ends every session on the database and waits until they are gone. */
-  async function endSessions(name: string): Promise<void> {
-    const client = new Client({ connectionString: adminDatabaseUrl() });
-    await client.connect();
-    try {
+  function endSessions(name: string): Promise<void> {
+    return withDatabase('postgres', async (client) => {
       await client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name]);
       await waitFor(
         async () =>
@@ -131,9 +121,7 @@ describe('API during a Postgres outage', () => {
         (n) => n === 0,
         { what: `the sessions on ${name} to end` },
       );
-    } finally {
-      await client.end();
-    }
+    });
   }
 
   const outages: [string, () => Promise<void>, () => Promise<void>][] = [

@@ -2,24 +2,17 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { Client } from 'pg';
-import { adminDatabaseUrl } from '../support/postgres';
+import { withDatabase } from '../db/test-database';
 
 const SANDBOX = join(__dirname, '../../dist/scripts/sandbox.js');
 
 /** `npm run sandbox` refuses a taken port before it touches anything. */
 describe('npm run sandbox', () => {
   async function sandboxDatabaseOid(): Promise<string | null> {
-    const client = new Client({ connectionString: adminDatabaseUrl() });
-    await client.connect();
-    try {
-      const { rows } = await client.query<{ oid: string }>(
-        "SELECT oid::text FROM pg_database WHERE datname = 'fleetcert_sandbox'",
-      );
-      return rows[0]?.oid ?? null;
-    } finally {
-      await client.end();
-    }
+    const { rows } = await withDatabase('postgres', (client) =>
+      client.query<{ oid: string }>("SELECT oid::text FROM pg_database WHERE datname = 'fleetcert_sandbox'"),
+    );
+    return rows[0]?.oid ?? null;
   }
 
   it('should exit 1 naming the port when it is taken, leaving the sandbox database as it was', async () => {
