@@ -1,3 +1,11 @@
+/** The non-empty lines of an error message, trimmed (Prisma's open with blank lines). */
+export function messageLines(message: string): string[] {
+  return message
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
+}
+
 /**
  * One line saying why something failed, from an error's message. Prisma's messages open
  * with blank lines and the call site, and end with what the database said: the last
@@ -5,6 +13,5 @@
  */
 export function errorReason(err: unknown, maxLength = 200): string {
   const message = err instanceof Error ? err.message : String(err);
-  const lines = message.split('\n').map((line) => line.trim());
-  return (lines.filter(Boolean).at(-1) ?? 'failed').slice(0, maxLength);
+  return (messageLines(message).at(-1) ?? 'failed').slice(0, maxLength);
 }

@@ -1,4 +1,5 @@
 import pino, { Logger } from 'pino';
+import { messageLines } from './error-reason';
 
 /**
  * Paths pino blanks in every log line, wherever a secret could travel: request
@@ -40,13 +41,7 @@ export interface LoggerOptions {
  */
 export function serializeErr(value: unknown): unknown {
   if (typeof value !== 'string') return pino.stdSerializers.err(value as Error);
-  return value.includes('\n')
-    ? value
-        .split('\n')
-        .map((line) => line.trim())
-        .filter(Boolean)
-        .join(' ')
-    : value;
+  return value.includes('\n') ? messageLines(value).join(' ') : value;
 }
 
 /** Longest a buffered line waits before it is written. */
