@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { parseArgs } from 'node:util';
 import { ConfigError, ConfigModule, loadConfig } from '@fleetcert/config';
 import { DbModule } from '@fleetcert/db';
-import { createLogger, PinoNestLogger } from '@fleetcert/observability';
+import { createLogger, errorMessage, PinoNestLogger } from '@fleetcert/observability';
 import { OperatorsService } from './admin/api-keys/operators.service';
 
 const USAGE = `Usage: npm run operator:create -- --name NAME [--role admin|viewer]
@@ -59,7 +59,7 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err) => {
     if (err instanceof ConfigError) process.stderr.write(`${err.message}\n`);
-    else process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    else process.stderr.write(`${errorMessage(err)}\n`);
     process.exit(1);
   },
 );

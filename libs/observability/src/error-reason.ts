@@ -7,11 +7,18 @@ export function messageLines(message: string): string[] {
 }
 
 /**
+ * What was thrown, as text: an Error's message, anything else (a string, a rejection value)
+ * as `String` gives it. `(err as Error).message` would log `undefined` for the rest.
+ */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
  * One line saying why something failed, from an error's message. Prisma's messages open
  * with blank lines and the call site, and end with what the database said: the last
  * non-empty line is the reason.
  */
 export function errorReason(err: unknown, maxLength = 200): string {
-  const message = err instanceof Error ? err.message : String(err);
-  return (messageLines(message).at(-1) ?? 'failed').slice(0, maxLength);
+  return (messageLines(errorMessage(err)).at(-1) ?? 'failed').slice(0, maxLength);
 }

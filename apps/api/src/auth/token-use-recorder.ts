@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { DeviceRepository } from '@fleetcert/db';
+import { errorMessage } from '@fleetcert/observability';
 
 /**
  * How long a recorded use waits before it is written. Uses arriving meanwhile join the same
@@ -118,7 +119,7 @@ export class TokenUseRecorder {
         this.restore(batch);
         // The error is the database's; token ids and secrets are never part of it.
         this.logger.warn(
-          { err: err instanceof Error ? err.message : String(err), uses: batch.size, dropped: this.dropped },
+          { err: errorMessage(err), uses: batch.size, dropped: this.dropped },
           'could not stamp token uses; retrying',
         );
       }

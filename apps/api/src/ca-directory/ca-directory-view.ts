@@ -1,6 +1,7 @@
 import { Logger, Provider } from '@nestjs/common';
 import type { AcmeCa, AcmeDirectory } from '@fleetcert/acme';
 import { ACME_CA } from '@fleetcert/adapters';
+import { errorMessage } from '@fleetcert/observability';
 
 /** Timing of a {@link CaDirectoryView}; tests shorten it. */
 export interface CaDirectoryViewTiming {
@@ -76,7 +77,7 @@ export class CaDirectoryView {
         (err: unknown) => {
           this.failedAt = this.now();
           this.logger.warn({
-            err: err instanceof Error ? err.message : String(err),
+            err: errorMessage(err),
             retryInMs: this.timing.retryAfterFailureMs,
             servingReadFromMs: this.last ? this.now() - this.last.readAt : null,
             msg: 'CA directory unreachable; submissions go on without it, the worker checks the profile',

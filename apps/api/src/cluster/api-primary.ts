@@ -1,7 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry } from 'prom-client';
 import type { AppConfig } from '@fleetcert/config';
-import type { Logger } from '@fleetcert/observability';
+import { errorMessage, type Logger } from '@fleetcert/observability';
 import { type ClusterAnswer, type ClusterMessage, isClusterMessage } from './cluster-messages';
 
 /**
@@ -123,7 +123,7 @@ export function runApiPrimary(config: AppConfig, logger: Logger): void {
           send(from, {
             fleetcert: 'metrics-result',
             request: message.request,
-            error: (err as Error).message,
+            error: errorMessage(err),
           });
         }
         return;

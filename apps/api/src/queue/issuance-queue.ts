@@ -4,7 +4,7 @@ import type DataLoader from 'dataloader';
 import { batchPerTurn } from '@fleetcert/db';
 import type Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '@fleetcert/config';
-import { Metrics } from '@fleetcert/observability';
+import { errorMessage, Metrics } from '@fleetcert/observability';
 import { ISSUANCE_QUEUE, issueJobOptions } from '@fleetcert/queue';
 import { answerWithin } from '../common/answer-within';
 import { REDIS } from './queue.tokens';
@@ -105,7 +105,7 @@ export class IssuanceQueue implements OnApplicationShutdown {
       this.assertConnected('job add');
       return await this.adds.load({ requestId, notBefore });
     } catch (err) {
-      this.logger.warn({ requestId, err: (err as Error).message }, 'could not enqueue; the reconciler will');
+      this.logger.warn({ requestId, err: errorMessage(err) }, 'could not enqueue; the reconciler will');
       return false;
     }
   }

@@ -4,7 +4,7 @@ import { ACME_CA, DNS_PROPAGATION, DNS_PROVIDER, ShutdownGrace } from '@fleetcer
 import { APP_CONFIG, AppConfig } from '@fleetcert/config';
 import { ChallengeRecord, ChallengeRepository } from '@fleetcert/db';
 import type { DnsProvider, PropagationChecker } from '@fleetcert/dns';
-import { Metrics } from '@fleetcert/observability';
+import { errorMessage, Metrics } from '@fleetcert/observability';
 import { AcmeProblemError } from '@fleetcert/acme';
 import { challengeToSolve } from './challenge-to-solve';
 
@@ -90,7 +90,7 @@ export class Dns01Solver {
         await this.challenges.setStatus(row.id, 'cleaned');
     } catch (err) {
       // The record stays until the next attempt or the reconciler's sweep; it is harmless to the zone.
-      this.logger.warn({ fqdn, err: (err as Error).message }, 'could not remove challenge TXT record');
+      this.logger.warn({ fqdn, err: errorMessage(err) }, 'could not remove challenge TXT record');
     }
   }
 }

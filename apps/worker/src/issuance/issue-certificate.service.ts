@@ -19,10 +19,7 @@ import {
   InvalidDnsRequestError,
   PropagationTimeoutError,
 } from '@fleetcert/dns';
-
-/** RCODEs that mean the update will never be accepted as configured. */
-const PERMANENT_RCODES = new Set(['REFUSED', 'NOTAUTH', 'NOTZONE', 'YXDOMAIN', 'NXRRSET']);
-import { Metrics } from '@fleetcert/observability';
+import { errorMessage, Metrics } from '@fleetcert/observability';
 import { csrDer, parseCertificateChain } from '@fleetcert/pki';
 import { Dns01Solver } from './dns01-solver';
 import { Http01Solver } from './http01-solver';
@@ -30,6 +27,9 @@ import { IssuanceOutcome, RetryableIssuanceError } from './issuance-outcome';
 import { RateLimitDeferral } from './rate-limit-deferral.error';
 import { GatedRequest, RateLimitGate } from './rate-limit-gate';
 import { RenewalPlanner } from '../renewal/renewal-planner';
+
+/** RCODEs that mean the update will never be accepted as configured. */
+const PERMANENT_RCODES = new Set(['REFUSED', 'NOTAUTH', 'NOTZONE', 'YXDOMAIN', 'NXRRSET']);
 
 /** A request taken up for an attempt, with what the rate-limit gate needs read along with it. */
 type Work = RequestForWork & GatedRequest;
@@ -243,7 +243,7 @@ export class IssueCertificateService {
     await this.requests.update(request.id, { status: 'pending' });
     this.metrics.certificateRequests.inc({ outcome: 'interrupted' });
     this.logger.log(
-      { requestId: request.id, err: err instanceof Error ? err.message : String(err) },
+      { requestId: request.id, err: errorMessage(err) },
       'attempt cut off by shutdown; back to the queue',
     );
     return { kind: 'interrupted' };

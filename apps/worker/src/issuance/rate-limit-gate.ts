@@ -3,7 +3,7 @@ import { AcmeCa, AcmeProblemError } from '@fleetcert/acme';
 import { ACME_CA } from '@fleetcert/adapters';
 import { APP_CONFIG, AppConfig } from '@fleetcert/config';
 import { BucketsToRefill, Certificate, CertificateRepository, RateLimitRepository } from '@fleetcert/db';
-import { Metrics } from '@fleetcert/observability';
+import { errorMessage, Metrics } from '@fleetcert/observability';
 import {
   authorizationFailureTransactions,
   BucketTransaction,
@@ -185,7 +185,7 @@ export class RateLimitGate {
 
   private warn(request: GatedRequest, what: string, err: unknown): void {
     this.logger.warn(
-      { requestId: request.id, err: (err as Error).message },
+      { requestId: request.id, err: errorMessage(err) },
       `rate-limit model: could not ${what}`,
     );
   }

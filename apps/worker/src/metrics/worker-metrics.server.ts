@@ -2,7 +2,7 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import type { AddressInfo } from 'node:net';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '@fleetcert/config';
-import { Metrics } from '@fleetcert/observability';
+import { errorMessage, Metrics } from '@fleetcert/observability';
 
 /**
  * The worker's Prometheus endpoint: `GET /metrics` on `FLEETCERT_WORKER_METRICS_PORT`.
@@ -61,7 +61,7 @@ export class WorkerMetricsServer implements OnApplicationBootstrap, OnApplicatio
       res.writeHead(200, { 'content-type': this.metrics.registry.contentType });
       res.end(req.method === 'HEAD' ? undefined : body);
     } catch (err) {
-      this.logger.error({ err: (err as Error).message }, 'could not collect metrics');
+      this.logger.error({ err: errorMessage(err) }, 'could not collect metrics');
       send(res, 500, 'Internal Server Error', 'Metrics could not be collected');
     }
   }

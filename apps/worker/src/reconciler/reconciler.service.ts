@@ -3,6 +3,7 @@ import { Queue } from 'bullmq';
 import type Redis from 'ioredis';
 import { APP_CONFIG, AppConfig } from '@fleetcert/config';
 import { CertificateRequestRepository } from '@fleetcert/db';
+import { errorMessage } from '@fleetcert/observability';
 import { createRedisConnection, ISSUANCE_QUEUE, issueJobOptions } from '@fleetcert/queue';
 
 const PAGE = 500;
@@ -34,7 +35,7 @@ export class ReconcilerService implements OnApplicationBootstrap, OnApplicationS
     this.queue.on('error', (err) => this.logger.warn({ err: err.message }, 'reconciler queue error'));
     const tick = () => {
       this.running = this.reconcile().catch((err) => {
-        this.logger.warn({ err: (err as Error).message }, 'reconcile pass failed; next pass will retry');
+        this.logger.warn({ err: errorMessage(err) }, 'reconcile pass failed; next pass will retry');
         return 0;
       });
     };

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { Queue, Worker } from 'bullmq';
 import { APP_CONFIG, AppConfig } from '@fleetcert/config';
 import { RateLimitRepository } from '@fleetcert/db';
+import { errorMessage } from '@fleetcert/observability';
 import {
   createRedisConnection,
   ISSUANCE_QUEUE,
@@ -73,7 +74,7 @@ export class RenewalScheduler implements OnApplicationBootstrap, OnApplicationSh
     this.worker.on('error', (err) => this.logger.error({ err: err.message }, 'renewal worker error'));
     this.worker.on('failed', (_job, err) => this.logger.warn({ err: err.message }, 'renewal pass failed'));
     await this.ensureScheduler().catch((err) =>
-      this.logger.warn({ err: (err as Error).message }, 'could not schedule renewal passes yet'),
+      this.logger.warn({ err: errorMessage(err) }, 'could not schedule renewal passes yet'),
     );
     this.timer = setInterval(
       () => void this.ensureScheduler().catch(() => undefined),

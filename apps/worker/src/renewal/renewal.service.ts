@@ -9,7 +9,7 @@ import {
   RenewalSchedule,
   ReplacementState,
 } from '@fleetcert/db';
-import { Metrics } from '@fleetcert/observability';
+import { errorMessage, Metrics } from '@fleetcert/observability';
 import { failureBackoffMs, initialPlan, planFromRenewalInfo, recheckDelayMs } from './renewal-plan';
 
 /** Hands a new request to the issuance queue (a port, so the pass can be driven without BullMQ). */
@@ -60,10 +60,7 @@ export class RenewalService {
     const ari = await this.ca.directory().then(
       (d) => d.renewalInfo !== undefined,
       (err) => {
-        this.logger.warn(
-          { err: (err as Error).message },
-          'CA directory unreachable; renewal pass without ARI',
-        );
+        this.logger.warn({ err: errorMessage(err) }, 'CA directory unreachable; renewal pass without ARI');
         return false;
       },
     );
@@ -79,7 +76,7 @@ export class RenewalService {
       await forEachLimited(due, Math.min(PARALLEL, this.config.database.poolSize), (cert) =>
         this.handle(cert, states.get(cert.id), ari, queue, result).catch((err) => {
           // The lease brings it back; one bad row never stops the pass.
-          this.logger.warn({ certificateId: cert.id, err: (err as Error).message }, 'renewal check failed');
+          this.logger.warn({ certificateId: cert.id, err: errorMessage(err) }, 'renewal check failed');
         }),
       );
       result.examined += due.length;
@@ -163,7 +160,7 @@ export class RenewalService {
       };
     } catch (err) {
       this.metrics.ariPolls.inc({ outcome: 'error' });
-      this.logger.warn({ certificateId: cert.id, err: (err as Error).message }, 'renewalInfo poll failed');
+      this.logger.warn({ certificateId: cert.id, err: errorMessage(err) }, 'renewalInfo poll failed');
       return 'error';
     }
   }
@@ -188,7 +185,7 @@ export class RenewalService {
       await queue
         .enqueue(created.request.id)
         .catch((err) =>
-          this.logger.warn({ requestId: created.request.id, err: (err as Error).message }, 'enqueue failed'),
+          this.logger.warn({ requestId: created.request.id, err: errorMessage(err) }, 'enqueue failed'),
         );
     }
     await this.schedule(cert, { nextCheckAt: later(cert, now) });
@@ -204,10 +201,7 @@ export class RenewalService {
       await this.ca.revoke(leafOf(cert.chainPem), 4 /* superseded */);
     } catch (err) {
       if (!(err instanceof AcmeProblemError && err.code === 'alreadyRevoked')) {
-        this.logger.warn(
-          { certificateId: cert.id, err: (err as Error).message },
-          'revocation failed; will retry',
-        );
+        this.logger.warn({ certificateId: cert.id, err: errorMessage(err) }, 'revocation failed; will retry');
         return this.schedule(cert, { nextCheckAt: later(cert, now) });
       }
     }

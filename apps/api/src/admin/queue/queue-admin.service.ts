@@ -2,6 +2,7 @@ import { ConflictException, Injectable, NotFoundException } from '@nestjs/common
 import type { Job } from 'bullmq';
 import { AuditRepository } from '@fleetcert/db';
 import { ISSUANCE_QUEUE } from '@fleetcert/queue';
+import { errorMessage } from '@fleetcert/observability';
 import type { OperatorPrincipal } from '../../auth/principal';
 import { IssuanceQueue } from '../../queue/issuance-queue';
 import type { FailedJobPageView, FailedJobView, QueueCountsView, RetriedJobView } from './queue.dto';
@@ -46,7 +47,7 @@ export class QueueAdminService {
       await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
     } catch (err) {
       // Another operator (or the reconciler) moved it between our read and the retry.
-      if (/not in the failed state/i.test((err as Error).message)) {
+      if (/not in the failed state/i.test(errorMessage(err))) {
         throw new ConflictException(`Job ${id} is no longer failed`);
       }
       throw err;

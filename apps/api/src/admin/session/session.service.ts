@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, UnauthorizedException } from '@nestjs/commo
 import { issueToken, parseToken, tokenMatches, TOKEN_KINDS } from '@fleetcert/auth';
 import { APP_CONFIG, AppConfig } from '@fleetcert/config';
 import { AuditRepository, OperatorRepository, OperatorSessionRepository } from '@fleetcert/db';
+import { errorMessage } from '@fleetcert/observability';
 import type { OperatorPrincipal } from '../../auth/principal';
 import type { SessionView } from './session.dto';
 
@@ -57,7 +58,7 @@ export class SessionService {
     // Housekeeping on the rare sign-in path keeps the table small without a timer.
     this.sessions
       .deleteExpired(now)
-      .catch((err) => this.logger.warn({ err: (err as Error).message }, 'could not remove expired sessions'));
+      .catch((err) => this.logger.warn({ err: errorMessage(err) }, 'could not remove expired sessions'));
     return {
       token: issued.token,
       expiresAt,
