@@ -14,7 +14,7 @@ import { migrate } from '../../libs/db/src/migrate';
 import { encodeCursor } from '../../apps/api/src/common/cursor';
 import { startTestApi } from '../../test/support/api';
 import { testConfig } from '../../test/support/config';
-import { adminDatabaseUrl, TEST_POSTGRES_BASE } from '../../test/support/postgres';
+import { adminDatabaseUrl, databaseUrl as urlOfDatabase } from '../../test/support/postgres';
 import { seedFleet } from '../seed-fleet';
 import { fixed, summarize } from '../support/stats';
 
@@ -25,7 +25,7 @@ const ZONE = 'dash.bench.test';
 
 async function main(): Promise<void> {
   const dbName = `fleetcert_bench_dashboard_${randomBytes(3).toString('hex')}`;
-  const databaseUrl = `${TEST_POSTGRES_BASE}/${dbName}`;
+  const databaseUrl = urlOfDatabase(dbName);
   await migrate({ databaseUrl, migrationsDir: `${__dirname}/../../prisma/migrations`, log: () => undefined });
   try {
     const started = Date.now();

@@ -10,7 +10,7 @@ import { Client } from 'pg';
 import { migrate } from '../../libs/db/src/migrate';
 import { Bind9Handle, startBind9 } from '../../test/support/bind9';
 import { PebbleHandle, startPebble } from '../../test/support/pebble';
-import { TEST_POSTGRES_BASE } from '../../test/support/postgres';
+import { adminDatabaseUrl, databaseUrl } from '../../test/support/postgres';
 import { deleteRedisKeys } from '../../test/support/redis-keys';
 
 const run = promisify(execFile);
@@ -95,7 +95,7 @@ export interface BenchDatabase {
 
 export async function createBenchDatabase(tag: string): Promise<BenchDatabase> {
   const name = `fleetcert_bench_${tag}_${Date.now().toString(36)}_${randomBytes(2).toString('hex')}`;
-  const url = `${TEST_POSTGRES_BASE}/${name}`;
+  const url = databaseUrl(name);
   const redisPrefix = `fleetcert-bench-${name.slice('fleetcert_bench_'.length)}`;
   await migrate({ databaseUrl: url, migrationsDir: join(ROOT, 'prisma/migrations') });
   return {
@@ -103,7 +103,7 @@ export async function createBenchDatabase(tag: string): Promise<BenchDatabase> {
     url,
     redisPrefix,
     async drop() {
-      const admin = new Client({ connectionString: `${TEST_POSTGRES_BASE}/postgres` });
+      const admin = new Client({ connectionString: adminDatabaseUrl() });
       await admin.connect();
       try {
         await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);

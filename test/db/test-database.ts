@@ -1,23 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
+import { adminDatabaseUrl, databaseUrl } from '../support/postgres';
 
-/**
- * The Postgres server the db suites use: TEST_POSTGRES_URL, else DATABASE_URL, else the local
- * trust-auth server. Only its address and credentials are used: every suite works in a
- * database of its own that it creates and drops.
- */
-const SERVER_URL =
-  process.env.TEST_POSTGRES_URL ??
-  process.env.DATABASE_URL ??
-  'postgresql://postgres@127.0.0.1:5432/postgres';
-
-/** The URL of database `name` on the test server (plus `params`, e.g. `{ schema: 'x' }`). */
-export function databaseUrl(name: string, params: Record<string, string> = {}): string {
-  const url = new URL(SERVER_URL);
-  url.pathname = `/${name}`;
-  url.search = new URLSearchParams(params).toString();
-  return url.toString();
-}
+export { databaseUrl };
 
 /** A fresh database name, unique to this run: `fleetcert_test_<label>_<pid>_<random>`. */
 export function uniqueDatabaseName(label: string): string {
@@ -26,7 +11,7 @@ export function uniqueDatabaseName(label: string): string {
 
 /** Runs `fn` on a connection to the maintenance database `postgres` of the test server. */
 async function withMaintenanceClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: databaseUrl('postgres') });
+  const client = new Client({ connectionString: adminDatabaseUrl() });
   await client.connect();
   try {
     return await fn(client);

@@ -5,16 +5,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import { migrate } from '../../libs/db/src/migrate';
-import { adminDatabaseUrl, TEST_POSTGRES_BASE } from './postgres';
+import { databaseUrl as urlOfDatabase } from './postgres';
 
 export default async function globalSetup(): Promise<void> {
   const run = `${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
   const dbName = `fleetcert_test_${run}`;
-  const databaseUrl = `${TEST_POSTGRES_BASE}/${dbName}`;
+  const databaseUrl = urlOfDatabase(dbName);
   await migrate({ databaseUrl, migrationsDir: `${__dirname}/../../prisma/migrations`, log: () => undefined });
   process.env.FLEETCERT_TEST_RUN = run;
   process.env.FLEETCERT_TEST_DATABASE = dbName;
   process.env.DATABASE_URL = databaseUrl;
   process.env.FLEETCERT_REDIS_PREFIX = `fleetcert-test-${run}`;
-  process.env.FLEETCERT_TEST_ADMIN_DATABASE_URL = adminDatabaseUrl();
 }

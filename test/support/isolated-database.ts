@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { migrate } from '../../libs/db/src/migrate';
 import { dropDatabase } from '../db/test-database';
-import { TEST_POSTGRES_BASE } from './postgres';
+import { databaseUrl } from './postgres';
 
 /**
  * A freshly migrated database of a test stack's own. Every stack's worker runs the
@@ -17,7 +17,7 @@ export async function isolatedDatabase(label: string): Promise<{ url: string; dr
     .replace(/[^a-z0-9]/gi, '')
     .toLowerCase()
     .slice(0, 20)}_${randomBytes(3).toString('hex')}`;
-  const url = `${TEST_POSTGRES_BASE}/${name}`;
+  const url = databaseUrl(name);
   await migrate({ databaseUrl: url, migrationsDir: join(__dirname, '../../prisma/migrations') });
   return { url, drop: () => dropDatabase(name) };
 }
