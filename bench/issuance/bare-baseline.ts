@@ -6,7 +6,7 @@
 // Run by bare-baseline-run.ts as its own process: `node bench/run.mjs bench/issuance/bare-baseline.ts <input.json>`.
 // Prints one JSON line with per-name timings and its own CPU time (setup excluded).
 import { readFileSync } from 'node:fs';
-import { AcmeClientCa } from '@fleetcert/acme';
+import { AcmeClientCa, dns01TxtValueOf } from '@fleetcert/acme';
 import { createDnsProvider, PropagationChecker, TsigAlgorithm } from '@fleetcert/dns';
 import { InMemoryAccountStore } from '../../libs/acme/src/testing/in-memory-account-store';
 import { PebbleStallError, STALL_MS } from '../support/pebble-stall';
@@ -155,12 +155,13 @@ async function issue(
     const challenge = authz.challenges.find((c) => c.type === 'dns-01');
     if (!challenge) throw new Error(`${name}: no dns-01 challenge`);
     const fqdn = `_acme-challenge.${authz.identifier.value}`;
-    const txt = await ca.dns01TxtValue(challenge.token);
+    const keyAuthorization = await ca.keyAuthorization(challenge.token);
+    const txt = dns01TxtValueOf(keyAuthorization);
     await timed('challenge_publish', () => dns.presentTxt(fqdn, txt));
     try {
       await timed('dns_propagation', () => propagation.waitForTxt(zone, fqdn, txt));
       await timed('ca_validation', async () => {
-        await ca.answerChallenge(challenge.url);
+        await ca.answerChallenge(challenge.url, keyAuthorization);
         await ca.waitForAuthorization(url, deadline);
       });
     } finally {

@@ -368,7 +368,10 @@ describe('AcmeClientCa against a scripted CA', () => {
       });
       fixture.script('/authz/1', authorization('valid'));
       const ca = newCa();
-      await ca.answerChallenge(`${fixture.url}/chall/1`);
+      await ca.answerChallenge(
+        `${fixture.url}/chall/1`,
+        await ca.keyAuthorization('tok_AAAAAAAAAAAAAAAAAAAAAA'),
+      );
       const answeredAt = Date.now();
       const valid = await ca.waitForAuthorization(`${fixture.url}/authz/1`, new Date(Date.now() + 5000));
       expect(valid.status).toBe('valid');

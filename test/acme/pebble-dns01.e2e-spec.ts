@@ -147,7 +147,7 @@ describe('DNS-01 against Pebble and BIND9', () => {
     const authorization = await ca.getAuthorization(order.authorizations[0]);
     const challenge = authorization.challenges.find((c) => c.type === 'dns-01')!;
     // No TXT record was published.
-    await ca.answerChallenge(challenge.url);
+    await ca.answerChallenge(challenge.url, await ca.keyAuthorization(challenge.token));
     const error = await ca
       .waitForAuthorization(authorization.url, new Date(Date.now() + 10_000))
       .catch((e) => e);

@@ -35,9 +35,10 @@ describe('http-01 for an IP identifier against Pebble', () => {
     if (authorization.status === 'valid') return;
     const challenge = authorization.challenges.find((c) => c.type === 'http-01');
     if (!challenge) throw new Error('no http-01 challenge offered');
-    served.set(challenge.token, await ca.keyAuthorization(challenge.token));
+    const keyAuthorization = await ca.keyAuthorization(challenge.token);
+    served.set(challenge.token, keyAuthorization);
     try {
-      await ca.answerChallenge(challenge.url);
+      await ca.answerChallenge(challenge.url, keyAuthorization);
       await ca.waitForAuthorization(url, deadline);
     } finally {
       served.delete(challenge.token);

@@ -209,7 +209,7 @@ describe('Issuance statements', () => {
   });
 
   describe('ChallengeRepository.upsert', () => {
-    it('should set the status it is given, and otherwise leave an existing row its own', async () => {
+    it('should set the status it is given, and otherwise leave an existing row its own unless its key authorization changed', async () => {
       const d = await device();
       const r = await request(d.id, d.hostname);
       const chosen = {
@@ -226,11 +226,14 @@ describe('Issuance statements', () => {
 
       const created = await challenges.upsert(chosen);
       expect(created.status).toBe('pending');
-      await challenges.setStatus(created.id, 'presented');
-      const again = await challenges.upsert({ ...chosen, keyAuthorization: 'ka2' });
+      await challenges.setStatus(created.id, 'cleaned');
+      const again = await challenges.upsert(chosen);
+      // The account key was rolled over: a pull-mode device must fetch the new value.
+      const rekeyed = await challenges.upsert({ ...chosen, keyAuthorization: 'ka2' });
       const valid = await challenges.upsert(chosen, 'valid');
 
-      expect(again).toEqual({ ...created, status: 'presented', keyAuthorization: 'ka2' });
+      expect(again).toEqual({ ...created, status: 'cleaned' });
+      expect(rekeyed).toEqual({ ...created, status: 'pending', keyAuthorization: 'ka2' });
       expect(valid.status).toBe('valid');
       expect(await prisma.challenge.findUniqueOrThrow({ where: { id: created.id } })).toMatchObject({
         type: 'http_01',

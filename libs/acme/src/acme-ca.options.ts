@@ -25,6 +25,12 @@ export interface AcmeCaOptions {
   userAgent?: string;
   /** Called before every retry (metrics: badNonce and transient-error rates). */
   onRetry?: (event: RetryEvent) => void;
+  /**
+   * How old a pending account key (a key rollover's) must be before a session that finds it
+   * settles it: asks the CA, then adopts or drops it. Younger, it is a rollover under way
+   * elsewhere (one signed request), not a crash's leftover. Default `60000`.
+   */
+  rolloverSettleMs?: number;
 }
 
 /**
@@ -43,6 +49,7 @@ export const ACME_CA_DEFAULTS = {
   directoryMaxAgeMs: 3_600_000,
   userAgent: 'fleetcert',
   maxResponseBytes: 1024 * 1024,
+  rolloverSettleMs: 60_000,
 } as const;
 
 /** Options with defaults applied; throws `TypeError` on nonsense at construction. */
@@ -57,6 +64,7 @@ export interface ResolvedAcmeCaOptions {
   directoryMaxAgeMs: number;
   userAgent: string;
   onRetry?: (event: RetryEvent) => void;
+  rolloverSettleMs: number;
 }
 
 export function resolveAcmeCaOptions(options: AcmeCaOptions): ResolvedAcmeCaOptions {
@@ -87,10 +95,12 @@ export function resolveAcmeCaOptions(options: AcmeCaOptions): ResolvedAcmeCaOpti
     directoryMaxAgeMs: options.directoryMaxAgeMs ?? ACME_CA_DEFAULTS.directoryMaxAgeMs,
     userAgent: options.userAgent ?? ACME_CA_DEFAULTS.userAgent,
     onRetry: options.onRetry,
+    rolloverSettleMs: options.rolloverSettleMs ?? ACME_CA_DEFAULTS.rolloverSettleMs,
   };
   const numbers: [string, number, number][] = [
     ['requestTimeoutMs', resolved.requestTimeoutMs, 1],
     ['directoryMaxAgeMs', resolved.directoryMaxAgeMs, 0],
+    ['rolloverSettleMs', resolved.rolloverSettleMs, 0],
     ['retry.maxAttempts', resolved.retry.maxAttempts, 1],
     ['retry.badNonceAttempts', resolved.retry.badNonceAttempts, 1],
     ['retry.baseDelayMs', resolved.retry.baseDelayMs, 0],

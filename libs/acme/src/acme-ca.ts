@@ -1,7 +1,14 @@
 import { createHash, createPrivateKey } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as acme from 'acme-client';
-import { accountKeyThumbprint, loadOrCreateAccountKey, newAccountPayload } from './account';
+import {
+  accountKeyThumbprint,
+  generateAccountKeyPem,
+  loadOrCreateAccountKey,
+  newAccountPayload,
+} from './account';
+import type { StoredAccount } from './account-store.port';
+import { AccountKeyChangedError, AccountKeyRolloverInProgressError } from './account-key.errors';
 import {
   ACME_CA_DEFAULTS,
   AcmeCaOptions,
@@ -9,6 +16,7 @@ import {
   resolveAcmeCaOptions,
 } from './acme-ca.options';
 import type {
+  AccountKeyRollover,
   AcmeAuthorization,
   AcmeCa,
   AcmeChallenge,
@@ -19,7 +27,7 @@ import type {
   RenewalInfo,
   RevocationReason,
 } from './acme-client.port';
-import { registerAccount, useParsedAccountKey } from './acme-client-internals';
+import { changeAccountKey, registerAccount, useParsedAccountKey } from './acme-client-internals';
 import { AcmeClientClosedError } from './acme-client-closed.error';
 import { AcmeDeadlineError } from './acme-deadline.error';
 import { AcmeHttp, responseMeta } from './acme-http';
@@ -135,15 +143,16 @@ export class AcmeClientCa implements AcmeCa {
   }
 
   async dns01TxtValue(token: string): Promise<string> {
-    return createHash('sha256')
-      .update(await this.keyAuthorization(token))
-      .digest('base64url');
+    return dns01TxtValueOf(await this.keyAuthorization(token));
   }
 
-  async answerChallenge(url: string): Promise<AcmeChallenge> {
-    const challenge = await this.#call((client) =>
-      client.completeChallenge({ url } as Parameters<acme.Client['completeChallenge']>[0]),
-    );
+  async answerChallenge(url: string, keyAuthorization: string): Promise<AcmeChallenge> {
+    const challenge = await this.#call((client, session) => {
+      // The CA checks the published value against the key that signs this answer: after a
+      // rollover the old value can only fail validation, which would fail the request.
+      if (!keyAuthorization.endsWith(`.${session.thumbprint}`)) throw new AccountKeyChangedError(url);
+      return client.completeChallenge({ url } as Parameters<acme.Client['completeChallenge']>[0]);
+    });
     const meta = responseMeta(challenge);
     if (meta?.up) this.#rememberAnswer(meta.up, pollDelayMs(meta.retryAfter, 0, this.#options.poll));
     return toChallenge(challenge, url);
@@ -249,6 +258,34 @@ export class AcmeClientCa implements AcmeCa {
     return parseRenewalInfo(body, headers['retry-after']);
   }
 
+  async rollAccountKey(): Promise<AccountKeyRollover> {
+    const { directoryUrl, accountStore } = this.#options;
+    const current = await this.#sessionOf();
+    const keyPem = generateAccountKeyPem();
+    const thumbprint = accountKeyThumbprint(keyPem);
+    // Stored first: should the process die once the CA has the new key, the account lives on.
+    const begun = await accountStore.beginKeyRollover(directoryUrl, {
+      keyPem,
+      thumbprint,
+      storedAt: new Date(),
+    });
+    if (!begun) throw new AccountKeyRolloverInProgressError(directoryUrl);
+    const next = this.#sessionWith(keyPem, current.accountUrl);
+    try {
+      await this.#retry(() => changeAccountKey(current.client, next.client, current.accountUrl));
+    } catch (error) {
+      // A lost answer, or a retry the CA refused because the first attempt had already
+      // changed the key: only the CA knows which key it holds now.
+      const adopted = await this.#caHoldsKey(next).catch(() => undefined);
+      if (adopted === false) await accountStore.dropNextKey(directoryUrl, thumbprint);
+      // undefined: unknown; the pending key stays for a later session to settle.
+      if (adopted !== true) throw error;
+    }
+    await accountStore.adoptKey(directoryUrl, keyPem, new Date());
+    this.#replaceSession(current, next);
+    return { accountUrl: current.accountUrl, thumbprint, previousThumbprint: current.thumbprint };
+  }
+
   /**
    * Ends all work with the CA, for good (on shutdown): calls in flight reject with
    * {@link AcmeClientClosedError} at once, whether waiting on the CA, between retries or
@@ -264,24 +301,32 @@ export class AcmeClientCa implements AcmeCa {
    * is registered again once — the CA answers with its account for that key, or a new one
    * — the new URL is stored, and the call is repeated.
    */
-  async #call<T>(call: (client: acme.Client) => Promise<T>): Promise<T> {
+  async #call<T>(call: (client: acme.Client, session: Session) => Promise<T>): Promise<T> {
     const session = await this.#sessionOf();
     try {
-      return await this.#retry(() => call(session.client));
+      return await this.#retry(() => call(session.client, session));
     } catch (error) {
-      if (!(error instanceof AcmeProblemError && error.code === 'accountDoesNotExist')) throw error;
-      const renewed = await this.#sessionOf(session);
-      return this.#retry(() => call(renewed.client));
+      if (!(error instanceof AcmeProblemError)) throw error;
+      let renewed: Session | undefined;
+      if (error.code === 'accountDoesNotExist') renewed = await this.#sessionOf(session, true);
+      // The CA no longer accepts this key's signature: another process may have rolled the key.
+      else if (error.code === 'malformed' || error.code === 'unauthorized')
+        renewed = await this.#sessionWithStoredKey(session);
+      if (!renewed) throw error;
+      return this.#retry(() => call(renewed.client, renewed));
     }
   }
 
-  /** The session, opened once; with `stale`, replaced by a fresh registration unless a concurrent call already did. */
-  #sessionOf(stale?: Session): Promise<Session> {
+  /**
+   * The session, opened once; with `stale`, replaced (by a fresh registration when
+   * `register`, else by the stored account) unless a concurrent call already did.
+   */
+  #sessionOf(stale?: Session, register = false): Promise<Session> {
     if (stale && this.#current === stale) {
       this.#current = undefined;
       this.#session = undefined;
     }
-    this.#session ??= this.#openSession(stale !== undefined).then(
+    this.#session ??= this.#openSession(register).then(
       (session) => (this.#current = session),
       (error) => {
         this.#session = undefined;
@@ -293,25 +338,92 @@ export class AcmeClientCa implements AcmeCa {
 
   async #openSession(register: boolean): Promise<Session> {
     const { directoryUrl, accountStore, account } = this.#options;
-    const stored = await loadOrCreateAccountKey(accountStore, directoryUrl);
+    let stored = await loadOrCreateAccountKey(accountStore, directoryUrl);
+    if (stored.nextKey && stored.accountUrl && !register)
+      stored = await this.#settleRollover(stored, stored.accountUrl);
     const knownUrl = register ? undefined : stored.accountUrl;
+    const session = this.#sessionWith(stored.keyPem, knownUrl);
+    if (knownUrl) return session;
+
+    // With a key the CA already knows (a crash after registering), newAccount answers 200 and the same URL.
+    const { accountUrl } = await this.#retry(() =>
+      registerAccount(session.client, newAccountPayload(account)),
+    );
+    await accountStore.save(directoryUrl, { keyPem: stored.keyPem, accountUrl });
+    return { ...session, accountUrl };
+  }
+
+  /** A session signing with `keyPem` (as account `accountUrl` once known; until then by its JWK). */
+  #sessionWith(keyPem: string, accountUrl: string | undefined): Session {
+    const { directoryUrl, account } = this.#options;
     const client = new acme.Client({
       directoryUrl,
-      accountKey: stored.keyPem,
-      ...(knownUrl && { accountUrl: knownUrl }),
+      accountKey: keyPem,
+      ...(accountUrl && { accountUrl }),
       ...(account.externalAccountBinding && {
         externalAccountBinding: { ...account.externalAccountBinding },
       }),
     });
-    useParsedAccountKey(client, createPrivateKey(stored.keyPem));
+    useParsedAccountKey(client, createPrivateKey(keyPem));
     this.#http.attachTo(client);
-    const thumbprint = accountKeyThumbprint(stored.keyPem);
-    if (knownUrl) return { client, accountUrl: knownUrl, thumbprint };
+    return { client, accountUrl: accountUrl ?? '', thumbprint: accountKeyThumbprint(keyPem) };
+  }
 
-    // With a key the CA already knows (a crash after registering), newAccount answers 200 and the same URL.
-    const { accountUrl } = await this.#retry(() => registerAccount(client, newAccountPayload(account)));
-    await accountStore.save(directoryUrl, { keyPem: stored.keyPem, accountUrl });
-    return { client, accountUrl, thumbprint };
+  /** `stale` gives way to `fresh` (unless a concurrent call replaced it already). */
+  #replaceSession(stale: Session, fresh: Session): void {
+    if (this.#current !== stale) return;
+    this.#current = fresh;
+    this.#session = Promise.resolve(fresh);
+  }
+
+  /**
+   * After the CA refused `stale`'s signature: a session with the key the store holds now
+   * (another process rolled it over), or with the pending key of a rollover under way
+   * (whose process has not stored the outcome yet). `undefined` when neither differs: the
+   * refusal was not about the key.
+   */
+  async #sessionWithStoredKey(stale: Session): Promise<Session | undefined> {
+    if (this.#current !== stale) return this.#sessionOf(); // a concurrent call already moved on
+    const stored = await this.#options.accountStore.load(this.#options.directoryUrl);
+    if (!stored?.accountUrl) return undefined;
+    const keyPem =
+      accountKeyThumbprint(stored.keyPem) !== stale.thumbprint
+        ? stored.keyPem
+        : stored.nextKey?.thumbprint !== stale.thumbprint
+          ? stored.nextKey?.keyPem
+          : undefined;
+    if (keyPem === undefined) return undefined;
+    const fresh = this.#sessionWith(keyPem, stored.accountUrl);
+    this.#replaceSession(stale, fresh);
+    return fresh;
+  }
+
+  /**
+   * A pending key found when opening a session. Younger than `rolloverSettleMs`, it is a
+   * rollover under way elsewhere: left alone. Older, its process died: the CA says
+   * whether it took the key, which is then adopted or dropped.
+   */
+  async #settleRollover(stored: StoredAccount, accountUrl: string): Promise<StoredAccount> {
+    const { directoryUrl, accountStore } = this.#options;
+    const next = stored.nextKey!;
+    if (Date.now() - next.storedAt.getTime() < this.#options.rolloverSettleMs) return stored;
+    if (await this.#caHoldsKey(this.#sessionWith(next.keyPem, accountUrl))) {
+      await accountStore.adoptKey(directoryUrl, next.keyPem, new Date());
+      return { keyPem: next.keyPem, accountUrl };
+    }
+    await accountStore.dropNextKey(directoryUrl, next.thumbprint);
+    return { keyPem: stored.keyPem, accountUrl };
+  }
+
+  /** Whether the CA has an account for `session`'s key (`newAccount` with `onlyReturnExisting`). */
+  async #caHoldsKey(session: Session): Promise<boolean> {
+    try {
+      await this.#retry(() => registerAccount(session.client, { onlyReturnExisting: true }));
+      return true;
+    } catch (error) {
+      if (error instanceof AcmeProblemError && error.code === 'accountDoesNotExist') return false;
+      throw error;
+    }
   }
 
   async #fetchOrder(url: string): Promise<{ order: AcmeOrder; retryAfter?: Date }> {
@@ -371,6 +483,11 @@ export class AcmeClientCa implements AcmeCa {
       signal: this.#http.closed,
     });
   }
+}
+
+/** base64url(SHA-256(keyAuthorization)): the TXT value of a dns-01 challenge (RFC 8555 §8.4). */
+export function dns01TxtValueOf(keyAuthorization: string): string {
+  return createHash('sha256').update(keyAuthorization).digest('base64url');
 }
 
 /** The failed challenge's error (what the CA saw), or a problem naming the authorization's state. */

@@ -79,3 +79,37 @@ export function useParsedAccountKey(client: Client, key: KeyObject): void {
   }
   http.accountKey = key;
 }
+
+interface KeyChangeInternals {
+  http: { getJwk(): object; createSignedBody(url: string, payload: object): object };
+  api: { updateAccountKey(body: object): Promise<AxiosLikeResponse> };
+}
+
+function keyChangeInternalsOf(client: Client): KeyChangeInternals {
+  const { http, api } = client as unknown as Partial<KeyChangeInternals>;
+  if (
+    typeof http?.getJwk !== 'function' ||
+    typeof http.createSignedBody !== 'function' ||
+    typeof api?.updateAccountKey !== 'function'
+  ) {
+    throw new Error(
+      'acme-client internals changed (expected client.http.getJwk/createSignedBody, client.api.updateAccountKey): check the pinned version',
+    );
+  }
+  return { http, api } as KeyChangeInternals;
+}
+
+/**
+ * RFC 8555 §7.3.5 `keyChange`: the inner JWS, signed by the new key (`next`), names the
+ * account and its old key; the outer request is signed by the old key (`current`), as
+ * acme-client's `updateAccountKey` does. That method is not used because it makes its own
+ * HTTP client for the new key (axios, without our transport and CA bundle); `next` here is
+ * a client the caller has already set up like every other.
+ */
+export async function changeAccountKey(current: Client, next: Client, accountUrl: string): Promise<void> {
+  const old = keyChangeInternalsOf(current);
+  const fresh = keyChangeInternalsOf(next);
+  const url = await httpClientOf(next).getResourceUrl('keyChange');
+  const inner = fresh.http.createSignedBody(url, { account: accountUrl, oldKey: old.http.getJwk() });
+  await old.api.updateAccountKey(inner);
+}

@@ -26,8 +26,13 @@ export interface AcmeCa {
   keyAuthorization(token: string): Promise<string>;
   /** base64url(SHA-256(keyAuthorization)): the TXT value at `_acme-challenge.<name>` for dns-01. */
   dns01TxtValue(token: string): Promise<string>;
-  /** Tells the CA to validate the challenge now (do our own pre-checks first: DNS propagation, responder). */
-  answerChallenge(url: string): Promise<AcmeChallenge>;
+  /**
+   * Tells the CA to validate the challenge now (do our own pre-checks first: DNS propagation,
+   * responder). `keyAuthorization` is the one published for it: should the account key have
+   * been rolled over since, the answer is not sent ({@link AccountKeyChangedError}; publish
+   * again with the new key), since the CA would check the old value against the new key.
+   */
+  answerChallenge(url: string, keyAuthorization: string): Promise<AcmeChallenge>;
 
   /**
    * Polls until the authorization is `valid`, honouring `Retry-After`. Throws
@@ -54,6 +59,15 @@ export interface AcmeCa {
   finalizeAuthorized(order: AcmeOrder, csrDer: Uint8Array, deadline: Date): Promise<AcmeOrder>;
   /** The PEM chain of a `valid` order, leaf first. */
   downloadCertificate(order: AcmeOrder): Promise<string>;
+  /**
+   * Moves the account to a new key (RFC 8555 §7.3.5 `keyChange`): for a key that may have
+   * leaked, or a policy of rotating it. The new key is stored (sealed) before the CA is
+   * asked, and becomes the account key once the CA has it; orders in flight go on with it,
+   * and other processes pick it up at their next refused signature. Throws
+   * {@link AccountKeyRolloverInProgressError} while another rollover is under way, and what
+   * the CA or the network said when it did not happen (the old key then stays).
+   */
+  rollAccountKey(): Promise<AccountKeyRollover>;
   /** Revokes with the account key (the account must have issued it, or hold authorizations for all its names). */
   revoke(certPem: string, reason?: RevocationReason): Promise<void>;
 
@@ -68,6 +82,14 @@ export interface AcmeCa {
    * with {@link AcmeClientClosedError}. For shutdown.
    */
   close(): void;
+}
+
+/** A completed account key rollover. */
+export interface AccountKeyRollover {
+  accountUrl: string;
+  /** JWK thumbprint (RFC 7638) of the new key: public, safe to show and log. */
+  thumbprint: string;
+  previousThumbprint: string;
 }
 
 export type AcmeIdentifierType = 'dns' | 'ip';

@@ -29,6 +29,8 @@ export const DEFAULT_DEFER_MS = 60 * 60 * 1000;
 export const FLEETCERT_ERROR_TYPES = {
   network: 'urn:fleetcert:acme:network',
   deadline: 'urn:fleetcert:acme:deadline',
+  /** {@link AccountKeyChangedError}: classified by the worker (it publishes again), never retried as is. */
+  accountKeyChanged: 'urn:fleetcert:acme:accountKeyChanged',
   internal: 'urn:fleetcert:acme:internal',
 } as const;
 

@@ -2,6 +2,7 @@
 // and error classification. Anything not exported here is an implementation detail.
 
 export type {
+  AccountKeyRollover,
   AcmeAuthorization,
   AcmeAuthorizationStatus,
   AcmeCa,
@@ -18,11 +19,12 @@ export type {
   RenewalInfo,
   RevocationReason,
 } from './acme-client.port';
-export { AcmeClientCa } from './acme-ca';
+export { AcmeClientCa, dns01TxtValueOf } from './acme-ca';
+export { AccountKeyChangedError, AccountKeyRolloverInProgressError } from './account-key.errors';
 export { ACME_CA_DEFAULTS, POLL_DEFAULTS } from './acme-ca.options';
 export type { AcmeCaOptions } from './acme-ca.options';
 
-export type { AccountStore, StoredAccount } from './account-store.port';
+export type { AccountStore, PendingAccountKey, StoredAccount } from './account-store.port';
 export { accountKeyThumbprint, generateAccountKeyPem } from './account';
 export type { AccountOptions, ExternalAccountBinding } from './account';
 

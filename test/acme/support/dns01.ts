@@ -1,3 +1,4 @@
+import { dns01TxtValueOf } from '@fleetcert/acme';
 import type { DnsProvider, PropagationChecker } from '@fleetcert/dns';
 import type { ChallengeSolver } from './issue';
 
@@ -16,11 +17,12 @@ export function dns01Solver(
     const challenge = authorization.challenges.find((c) => c.type === 'dns-01');
     if (!challenge) throw new Error('no dns-01 challenge offered');
     const fqdn = `_acme-challenge.${authorization.identifier.value}`;
-    const value = await ca.dns01TxtValue(challenge.token);
+    const keyAuthorization = await ca.keyAuthorization(challenge.token);
+    const value = dns01TxtValueOf(keyAuthorization);
     await provider.presentTxt(fqdn, value);
     try {
       await checker.waitForTxt(zone, fqdn, value);
-      await ca.answerChallenge(challenge.url);
+      await ca.answerChallenge(challenge.url, keyAuthorization);
       await ca.waitForAuthorization(url, deadline);
     } finally {
       await provider.cleanUpTxt(fqdn, value);

@@ -1,11 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { AcmeAuthorization, AcmeCa } from '@fleetcert/acme';
+import { AcmeProblemError, dns01TxtValueOf, type AcmeAuthorization, type AcmeCa } from '@fleetcert/acme';
 import { ACME_CA, DNS_PROPAGATION, DNS_PROVIDER, ShutdownGrace } from '@fleetcert/adapters';
 import { APP_CONFIG, AppConfig } from '@fleetcert/config';
 import { ChallengeRecord, ChallengeRepository } from '@fleetcert/db';
 import type { DnsProvider, PropagationChecker } from '@fleetcert/dns';
 import { errorMessage, Metrics } from '@fleetcert/observability';
-import { AcmeProblemError } from '@fleetcert/acme';
 import { challengeToSolve } from './challenge-to-solve';
 
 /**
@@ -34,7 +33,9 @@ export class Dns01Solver {
     if (!challenge) return;
 
     const fqdn = `_acme-challenge.${authz.identifier.value}`;
-    const txt = await this.ca.dns01TxtValue(challenge.token);
+    // One key authorization for both the record and the answer (the key may be rolled over meanwhile).
+    const keyAuthorization = await this.ca.keyAuthorization(challenge.token);
+    const txt = dns01TxtValueOf(keyAuthorization);
     // Recorded as presented before the TXT record is written: whatever happens from here
     // on, even a crash, the record can be found and removed (see `cleanUp`).
     const publishStarted = performance.now();
@@ -65,7 +66,7 @@ export class Dns01Solver {
       this.metrics.dnsPropagationWait.observe(waitedMs / 1000);
       // A resumed order may have answered already; answering twice is harmless but wasteful.
       await this.metrics.timeOrderStep('ca_validation', async () => {
-        if (challenge.status === 'pending') await this.ca.answerChallenge(challenge.url);
+        if (challenge.status === 'pending') await this.ca.answerChallenge(challenge.url, keyAuthorization);
         await this.ca.waitForAuthorization(authorizationUrl, deadline);
       });
       current = await this.challenges.setStatus(row.id, 'valid');

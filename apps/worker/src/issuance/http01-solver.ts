@@ -65,7 +65,8 @@ export class Http01Solver {
         (performance.now() - publishStarted) / 1000,
       );
       await this.metrics.timeOrderStep('ca_validation', async () => {
-        if (challenge.status === 'pending') await this.ca.answerChallenge(challenge.url);
+        if (challenge.status === 'pending')
+          await this.ca.answerChallenge(challenge.url, row.keyAuthorization);
         await this.ca.waitForAuthorization(authorizationUrl, deadline);
       });
       row = await this.challenges.setStatus(row.id, 'valid');

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
+  AccountKeyChangedError,
   AcmeCa,
   AcmeOrder,
   AcmeProblemError,
@@ -272,6 +273,10 @@ function classify(err: unknown): AcmeErrorClassification {
   }
   if (err instanceof RateLimitDeferral) {
     return { kind: 'defer', retryAfter: err.until, type: RateLimitDeferral.TYPE, detail: err.message };
+  }
+  if (err instanceof AccountKeyChangedError) {
+    // The next attempt resumes the order and publishes with the new key.
+    return { kind: 'retry', type: FLEETCERT_ERROR_TYPES.accountKeyChanged, detail: err.message };
   }
   if (err instanceof ProfileUnavailableError) {
     return { kind: 'fail', type: 'urn:ietf:params:acme:error:invalidProfile', detail: err.message };

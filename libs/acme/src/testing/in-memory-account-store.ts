@@ -1,4 +1,4 @@
-import type { AccountStore, StoredAccount } from '../account-store.port';
+import type { AccountStore, PendingAccountKey, StoredAccount } from '../account-store.port';
 
 /** {@link AccountStore} in a Map, with the same insert-if-absent semantics as the real one. Tests only. */
 export class InMemoryAccountStore implements AccountStore {
@@ -21,6 +21,25 @@ export class InMemoryAccountStore implements AccountStore {
     if (existing && existing.keyPem !== account.keyPem) {
       throw new Error('InMemoryAccountStore: accountUrl saved for a key that is not the stored one');
     }
-    this.#accounts.set(directoryUrl, { keyPem: account.keyPem, accountUrl: account.accountUrl });
+    this.#accounts.set(directoryUrl, { ...existing, keyPem: account.keyPem, accountUrl: account.accountUrl });
+  }
+
+  async beginKeyRollover(directoryUrl: string, next: PendingAccountKey): Promise<boolean> {
+    const existing = this.#accounts.get(directoryUrl);
+    if (!existing || existing.nextKey) return false;
+    this.#accounts.set(directoryUrl, { ...existing, nextKey: { ...next } });
+    return true;
+  }
+
+  async adoptKey(directoryUrl: string, keyPem: string): Promise<void> {
+    const existing = this.#accounts.get(directoryUrl);
+    if (!existing) throw new Error('InMemoryAccountStore: no account to adopt a key for');
+    this.#accounts.set(directoryUrl, { keyPem, accountUrl: existing.accountUrl });
+  }
+
+  async dropNextKey(directoryUrl: string, thumbprint: string): Promise<void> {
+    const existing = this.#accounts.get(directoryUrl);
+    if (existing?.nextKey?.thumbprint !== thumbprint) return;
+    this.#accounts.set(directoryUrl, { keyPem: existing.keyPem, accountUrl: existing.accountUrl });
   }
 }

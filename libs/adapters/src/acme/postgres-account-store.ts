@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { AccountStore, StoredAccount } from '@fleetcert/acme';
+import type { AccountStore, PendingAccountKey, StoredAccount } from '@fleetcert/acme';
 import { SecretBox } from '@fleetcert/crypto';
 import { AcmeAccountRepository } from '@fleetcert/db';
 
@@ -26,7 +26,15 @@ export class PostgresAccountStore implements AccountStore {
         keyId: this.box.primaryKeyId,
       });
     }
-    return { keyPem, accountUrl: row.accountUrl ?? undefined };
+    const nextKey =
+      row.nextKeyCiphertext && row.nextKeyThumbprint && row.nextKeyStoredAt
+        ? {
+            keyPem: this.box.open(row.nextKeyCiphertext, directoryUrl).toString('utf8'),
+            thumbprint: row.nextKeyThumbprint,
+            storedAt: row.nextKeyStoredAt,
+          }
+        : undefined;
+    return { keyPem, accountUrl: row.accountUrl ?? undefined, ...(nextKey && { nextKey }) };
   }
 
   async save(directoryUrl: string, account: StoredAccount): Promise<void> {
@@ -39,5 +47,25 @@ export class PostgresAccountStore implements AccountStore {
     if (account.accountUrl && row.accountUrl !== account.accountUrl) {
       await this.accounts.update(row.id, { accountUrl: account.accountUrl });
     }
+  }
+
+  beginKeyRollover(directoryUrl: string, next: PendingAccountKey): Promise<boolean> {
+    return this.accounts.beginKeyRollover(directoryUrl, {
+      keyCiphertext: this.box.seal(next.keyPem, directoryUrl),
+      thumbprint: next.thumbprint,
+      storedAt: next.storedAt,
+    });
+  }
+
+  adoptKey(directoryUrl: string, keyPem: string, rolledAt: Date): Promise<void> {
+    return this.accounts.adoptKey(directoryUrl, {
+      keyCiphertext: this.box.seal(keyPem, directoryUrl),
+      keyId: this.box.primaryKeyId,
+      rolledAt,
+    });
+  }
+
+  dropNextKey(directoryUrl: string, thumbprint: string): Promise<void> {
+    return this.accounts.dropNextKey(directoryUrl, thumbprint);
   }
 }

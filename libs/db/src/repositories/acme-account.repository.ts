@@ -33,4 +33,49 @@ export class AcmeAccountRepository {
       data: { ...data, keyCiphertext: data.keyCiphertext ? new Uint8Array(data.keyCiphertext) : undefined },
     });
   }
+
+  /** Stores the pending key of a rollover unless one is pending already; false if one is. */
+  async beginKeyRollover(
+    directoryUrl: string,
+    next: { keyCiphertext: Buffer; thumbprint: string; storedAt: Date },
+  ): Promise<boolean> {
+    const { count } = await this.prisma.acmeAccount.updateMany({
+      where: { directoryUrl, nextKeyCiphertext: null },
+      data: {
+        nextKeyCiphertext: new Uint8Array(next.keyCiphertext),
+        nextKeyThumbprint: next.thumbprint,
+        nextKeyStoredAt: next.storedAt,
+      },
+    });
+    return count === 1;
+  }
+
+  /**
+   * The CA took the new key: it replaces the old one, and the pending rollover is over.
+   * Unconditional: whoever learnt that the CA took it writes the same key.
+   */
+  async adoptKey(
+    directoryUrl: string,
+    key: { keyCiphertext: Buffer; keyId: string; rolledAt: Date },
+  ): Promise<void> {
+    await this.prisma.acmeAccount.update({
+      where: { directoryUrl },
+      data: {
+        keyCiphertext: new Uint8Array(key.keyCiphertext),
+        keyId: key.keyId,
+        keyRolledAt: key.rolledAt,
+        nextKeyCiphertext: null,
+        nextKeyThumbprint: null,
+        nextKeyStoredAt: null,
+      },
+    });
+  }
+
+  /** Forgets the pending key `thumbprint`, if it is still the pending one. */
+  async dropNextKey(directoryUrl: string, thumbprint: string): Promise<void> {
+    await this.prisma.acmeAccount.updateMany({
+      where: { directoryUrl, nextKeyThumbprint: thumbprint },
+      data: { nextKeyCiphertext: null, nextKeyThumbprint: null, nextKeyStoredAt: null },
+    });
+  }
 }

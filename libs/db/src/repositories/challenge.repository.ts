@@ -31,7 +31,8 @@ export class ChallengeRepository {
   /**
    * Records the challenge chosen for an authorization; solving it again later finds the same
    * row. With `status`, the row has that status from now on; without, a new row is `pending`
-   * and an existing one keeps its status.
+   * and an existing one keeps its status, unless its key authorization changed (the account
+   * key was rolled over): then it is `pending` again, for a pull-mode device to fetch anew.
    */
   async upsert(data: ChosenChallenge, status?: ChallengeStatus): Promise<ChallengeRecord> {
     const row = await queryOne<ChallengeRecord>(this.pool, UPSERT, [
@@ -104,7 +105,10 @@ const UPSERT = statement(
    ON CONFLICT ("requestId", "authorizationUrl") DO UPDATE
       SET token = EXCLUDED.token, "keyAuthorization" = EXCLUDED."keyAuthorization",
           "challengeUrl" = EXCLUDED."challengeUrl", type = EXCLUDED.type, "expiresAt" = EXCLUDED."expiresAt",
-          status = COALESCE($11::"ChallengeStatus", c.status), "updatedAt" = EXCLUDED."updatedAt"
+          status = COALESCE($11::"ChallengeStatus",
+                            CASE WHEN c."keyAuthorization" IS DISTINCT FROM EXCLUDED."keyAuthorization"
+                                 THEN 'pending'::"ChallengeStatus" ELSE c.status END),
+          "updatedAt" = EXCLUDED."updatedAt"
    RETURNING ${RECORD_COLUMNS}`,
 );
 
