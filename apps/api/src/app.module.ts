@@ -16,6 +16,8 @@ import { CertificatesService } from './certificates/certificates.service';
 import { CsrSignatureChecks } from './certificates/csr-signature-checks';
 import { CA_DIRECTORY_VIEW_PROVIDER } from './ca-directory/ca-directory-view';
 import { ChallengeResponderController } from './challenges/challenge-responder.controller';
+import { AcmeAccountController } from './admin/acme-account/acme-account.controller';
+import { AcmeAccountService } from './admin/acme-account/acme-account.service';
 import { FleetSettingsController } from './admin/fleet-settings/fleet-settings.controller';
 import { FleetSettingsService } from './admin/fleet-settings/fleet-settings.service';
 import { DeviceChallengesController } from './challenges/device-challenges.controller';
@@ -62,6 +64,7 @@ export class AppModule {
         CertificatesController,
         ChallengeResponderController,
         FleetSettingsController,
+        AcmeAccountController,
         DeviceChallengesController,
         ...DASHBOARD_CONTROLLERS,
         ...RENEWAL_CONTROLLERS,
@@ -77,6 +80,7 @@ export class AppModule {
         AccountKeyFingerprintService,
         CA_DIRECTORY_VIEW_PROVIDER,
         FleetSettingsService,
+        AcmeAccountService,
         IssuanceQueue,
         ...DASHBOARD_PROVIDERS,
         ...RENEWAL_PROVIDERS,

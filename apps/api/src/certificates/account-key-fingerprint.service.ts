@@ -4,14 +4,17 @@ import { SecretBox } from '@fleetcert/crypto';
 import { AcmeAccountRepository } from '@fleetcert/db';
 import { publicKeySha256OfPem } from '@fleetcert/pki';
 
+/** How long a read fingerprint is trusted: the key changes only by a rollover, rarely. */
+const FINGERPRINT_MAX_AGE_MS = 60_000;
+
 /**
  * Fingerprint of the ACME account's public key, so that a CSR reusing the account key is
  * refused at submission (Let's Encrypt refuses it at finalize, after the order was spent).
- * Cached once read: the account key does not change under a running server.
+ * Cached for a minute: a key rollover (possibly by another process) changes it.
  */
 @Injectable()
 export class AccountKeyFingerprintService {
-  private cached?: string;
+  private cached?: { fingerprint: string; readAt: number };
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -20,13 +23,15 @@ export class AccountKeyFingerprintService {
   ) {}
 
   async current(): Promise<string | undefined> {
-    // Once known it never changes; until the worker has created the account, look each time
-    // (one indexed read, and only until the very first order).
-    if (this.cached) return this.cached;
+    // Until the worker has created the account, look each time (one indexed read, and only
+    // until the very first order); then once a minute.
+    if (this.cached && Date.now() - this.cached.readAt < FINGERPRINT_MAX_AGE_MS)
+      return this.cached.fingerprint;
     const directoryUrl = this.config.acme.directoryUrl;
     const row = await this.accounts.getByDirectory(directoryUrl);
     if (!row) return undefined;
-    this.cached = publicKeySha256OfPem(this.box.open(row.keyCiphertext, directoryUrl).toString('utf8'));
-    return this.cached;
+    const fingerprint = publicKeySha256OfPem(this.box.open(row.keyCiphertext, directoryUrl).toString('utf8'));
+    this.cached = { fingerprint, readAt: Date.now() };
+    return fingerprint;
   }
 }
