@@ -309,6 +309,21 @@ describe('Operator dashboard in Chromium', () => {
       .waitFor();
     await screenshot(page, '14-rate-limits');
 
+    // The ACME account under the limits, and its key rolled over after confirmation.
+    const account = page.locator('section', {
+      has: page.getByRole('heading', { name: 'ACME account', level: 2 }),
+    });
+    const before = await stack.api.request('GET', '/v1/admin/acme-account', { token: stack.admin });
+    await account.getByText(before.body.thumbprint, { exact: true }).waitFor();
+    await account.getByRole('button', { name: 'Roll key over…' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Roll the account key over?' });
+    await screenshot(page, '14b-confirm-key-rollover');
+    await confirm.getByRole('button', { name: 'Roll key over' }).click();
+    await account.getByText(/now uses the key/).waitFor();
+    const after = await stack.api.request('GET', '/v1/admin/acme-account', { token: stack.admin });
+    expect(after.body.thumbprint).not.toBe(before.body.thumbprint);
+    await account.getByText(after.body.thumbprint, { exact: true }).waitFor();
+
     await nav('Audit log').click();
     await heading('Audit log').waitFor();
     await page.getByRole('cell', { name: 'device.disable' }).first().waitFor();
@@ -348,6 +363,12 @@ describe('Operator dashboard in Chromium', () => {
     expect((await forced.json()).message).toBe('This action needs the admin role');
     const after = await stack.api.request('GET', `/v1/admin/devices/${device.id}`, { token: stack.admin });
     expect(after.body.status).toBe('disabled');
+
+    await nav('Rate limits').click();
+    const roll = page.getByRole('button', { name: 'Roll key over…' });
+    await roll.waitFor();
+    await expect(roll.isDisabled()).resolves.toBe(true);
+    await page.getByText('Rolling the key over needs the admin role').waitFor();
   });
 });
 

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { loadRateLimits, OnboardingForecast, RateLimitBucket } from '../api/rate-limits';
+import { AcmeAccountPanel } from './acme-account-panel';
 import { EmptyState, ErrorNotice } from '../components/notice';
 import { PageHeader } from '../components/page-header';
 import { Pager } from '../components/pager';
@@ -115,6 +116,7 @@ export function RateLimitsPage() {
           </section>
         </>
       )}
+      <AcmeAccountPanel />
     </>
   );
 }
