@@ -2,6 +2,7 @@ import {
   ConflictException,
   Inject,
   Injectable,
+  Logger,
   NotFoundException,
   ServiceUnavailableException,
   UnprocessableEntityException,
@@ -24,6 +25,8 @@ import type { AcmeAccountKeyRolloverView, AcmeAccountView } from './acme-account
 /** The operator's view of the one ACME account, and its key rollover. */
 @Injectable()
 export class AcmeAccountService {
+  private readonly logger = new Logger(AcmeAccountService.name);
+
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly accounts: AcmeAccountRepository,
@@ -57,6 +60,16 @@ export class AcmeAccountService {
       throw toHttp(err);
     });
     const rolledAt = new Date();
+    // Thumbprints only: public, and what the CA's side shows too.
+    this.logger.log(
+      {
+        accountUrl: rolled.accountUrl,
+        thumbprint: rolled.thumbprint,
+        previousThumbprint: rolled.previousThumbprint,
+        operatorId: auth.operator.id,
+      },
+      'ACME account key rolled over',
+    );
     await this.audit.create({
       actorType: 'operator',
       actorId: auth.operator.id,
