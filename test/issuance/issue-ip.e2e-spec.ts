@@ -163,4 +163,59 @@ describe('IP-address certificates end to end (http-01)', () => {
     ).createdAt.getTime();
     expect(issued).toBeGreaterThanOrEqual(until);
   });
+
+  // Last: it rolls the account key over.
+  it('should have a pull-mode device fetch its challenge again after the account key was rolled over', async () => {
+    const d = await device({ ipv4: '127.0.0.1' });
+    // The device serves what it fetched, as the agent does, not what the server holds now.
+    const fetched = new Map<string, string>();
+    const pull = async () => {
+      const list = (await stack.api.request('GET', '/v1/device/challenges', { token: d.token })).body as {
+        token: string;
+        keyAuthorization: string;
+      }[];
+      list.forEach((c) => fetched.set(c.token, c.keyAuthorization));
+      return list;
+    };
+    handler = async (path) => {
+      const keyAuthorization = fetched.get(path.replace('/.well-known/acme-challenge/', ''));
+      return keyAuthorization
+        ? { status: 200, headers: { 'content-type': 'text/plain' }, body: keyAuthorization }
+        : { status: 404 };
+    };
+    const csr = await makeCsr({ keys: await generateKeys({ ec: 'P-256' }), ips: ['127.0.0.1'] });
+    const submitted = await stack.api.request('POST', '/v1/certificates', {
+      token: d.token,
+      body: { csr, http01Mode: 'pull' },
+    });
+    expect(submitted.status).toBe(202);
+    // The challenge waits for the device (read from the table: listing it would mark it fetched).
+    const waiting = await waitFor(
+      () => prisma.challenge.findFirst({ where: { requestId: submitted.body.id, status: 'pending' } }),
+      (c) => c !== null,
+      { what: 'the challenge to wait for its device' },
+    );
+    const rolled = await stack.api.request('POST', '/v1/admin/acme-account/key-rollover', {
+      token: stack.admin,
+    });
+    expect(rolled.status).toBe(200);
+    expect(waiting!.keyAuthorization.endsWith(`.${rolled.body.previousThumbprint}`)).toBe(true);
+
+    // The device fetches the old value; the worker does not answer with it, publishes the new
+    // one, and waits for the device to fetch again.
+    expect((await pull()).map((c) => c.keyAuthorization)).toEqual([waiting!.keyAuthorization]);
+    const again = await waitFor(
+      pull,
+      (list) => list.some((c) => c.keyAuthorization !== waiting!.keyAuthorization),
+      {
+        timeoutMs: 30_000,
+        what: 'the challenge to be published again with the new key',
+      },
+    );
+    expect(again[0].keyAuthorization).toBe(`${waiting!.token}.${rolled.body.thumbprint}`);
+
+    const done = await finished(d.token, submitted.body.id);
+    expect(done.status).toBe('valid');
+    expect(parseCertificateChain(done.certificate).ipAddresses).toEqual(['127.0.0.1']);
+  });
 });
