@@ -140,5 +140,28 @@ describe('prepared statements on the shared pool', () => {
         await own.end();
       }
     });
+
+    it("should discard the connection of a Prisma transaction whose statement was not answered, though Prisma's adapter releases it as healthy", async () => {
+      const own = createPgPool(url, { poolSize: 1, queryTimeoutMs: 300 });
+      const ownPrisma = createPrismaClientOnPool(own, 'tenant_s');
+      try {
+        let pid = 0;
+        const err: unknown = await ownPrisma
+          .$transaction(async (tx) => {
+            pid = (await tx.$queryRaw<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`)[0].pid;
+            await tx.$queryRaw`SELECT pg_sleep(3)`;
+          })
+          .catch((e: unknown) => e);
+
+        expect(isDatabaseUnavailable(err)).toBe(true);
+        // The next statement gets a new connection, not the one still awaiting pg_sleep (on
+        // which it would time out in turn, or answer with the same pid after the sleep).
+        const after = await queryOne<{ pid: number }>(own, backendPid, []);
+        expect(after!.pid).not.toBe(pid);
+      } finally {
+        await ownPrisma.$disconnect();
+        await own.end();
+      }
+    });
   });
 });

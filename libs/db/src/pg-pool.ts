@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { Pool, types } from 'pg';
+import { Pool, PoolClient, types } from 'pg';
 
 /** Options of {@link createPgPool}. */
 export interface CreatePgPoolOptions {
@@ -82,7 +82,38 @@ export function createPgPool(databaseUrl: string, opts: CreatePgPoolOptions = {}
   pool.on('error', (err) =>
     logger.warn({ err: err.message }, 'idle database connection closed by the server'),
   );
+  pool.on('connect', discardWhenReleasedAwaiting);
   return pool;
+}
+
+/**
+ * A connection handed back while a statement on it still awaits its answer (pg gave up on
+ * it: `query_timeout`) would serve its next user only after that answer, if ever: it is
+ * discarded instead. `pool.query` and `inTransaction` already say so when they release;
+ * this covers every other user, Prisma's interactive transactions above all (their
+ * adapter releases the connection without an error after a ROLLBACK that timed out too).
+ *
+ * pg-pool assigns each checkout's `release` to the client just after its 'acquire' event,
+ * so the wrapping happens in a property setter, installed once per connection.
+ */
+function discardWhenReleasedAwaiting(client: PoolClient): void {
+  const internals = client as PoolClient & { _getActiveQuery?: () => unknown };
+  // pg 8 internals; without them (another version) the pool behaves as pg's own.
+  if (typeof internals._getActiveQuery !== 'function') return;
+  let release: PoolClient['release'] | undefined;
+  Object.defineProperty(client, 'release', {
+    configurable: true,
+    get: () => release,
+    set: (poolRelease: PoolClient['release']) => {
+      release = (err?: Error | boolean) =>
+        poolRelease(
+          err ??
+            (internals._getActiveQuery!()
+              ? new Error('released while a statement awaited its answer')
+              : undefined),
+        );
+    },
+  });
 }
 
 const logger = new Logger('PgPool');

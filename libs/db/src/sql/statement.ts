@@ -63,7 +63,8 @@ export class PoolWaitTimeoutError extends Error {
 /**
  * Whether `error` is pg giving up on a statement's answer (the pool's `query_timeout`):
  * the server's host stopped answering. A pooled connection that had it is discarded
- * (`pool.query` does so by itself; {@link inTransaction} releases it as broken).
+ * (`pool.query` does so by itself; {@link inTransaction} releases it as broken; the pool
+ * discards any other connection handed back while a statement awaits its answer).
  */
 export function isQueryTimeout(error: unknown): boolean {
   return error instanceof Error && error.message === 'Query read timeout';
