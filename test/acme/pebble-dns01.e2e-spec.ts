@@ -11,7 +11,7 @@ import { InMemoryAccountStore } from '../../libs/acme/src/testing/in-memory-acco
 import { Bind9Handle, startBind9 } from '../support/bind9';
 import { PebbleHandle, startPebble } from '../support/pebble';
 import { createCsr, expectChainsTo } from './support/certificates';
-import { dns01Solver } from './support/dns01';
+import { dns01Peers, dns01Solver } from './support/dns01';
 import { issue } from './support/issue';
 
 const ZONE = 'devices.example.com';
@@ -31,18 +31,7 @@ describe('DNS-01 against Pebble and BIND9', () => {
       startPebble({ dnsServer, domainBlocklist: ['blocked.example.com'] }),
       startPebble({ dnsServer, nonceRejectPercent: 50 }),
     ]);
-    provider = new Rfc2136Provider({
-      server: bind.host,
-      port: bind.port,
-      zone: ZONE,
-      tsig: bind.tsig,
-      ttl: 5,
-    });
-    checker = new PropagationChecker({
-      nameservers: [`${bind.host}:${bind.port}`],
-      intervalMs: 50,
-      timeoutMs: 5000,
-    });
+    ({ provider, checker } = dns01Peers(bind, ZONE));
   });
 
   afterAll(async () => {

@@ -15,7 +15,7 @@ import { InMemoryAccountStore } from '../../libs/acme/src/testing/in-memory-acco
 import { Bind9Handle, startBind9 } from '../support/bind9';
 import { PebbleHandle, startPebble } from '../support/pebble';
 import { createCsr, expectChainsTo } from './support/certificates';
-import { dns01Solver } from './support/dns01';
+import { dns01Peers, dns01Solver } from './support/dns01';
 import { issue } from './support/issue';
 
 const ZONE = 'devices.example.com';
@@ -37,18 +37,7 @@ describe('ACME account key rollover (RFC 8555 §7.3.5) against Pebble', () => {
   beforeAll(async () => {
     bind = await startBind9({ zone: ZONE });
     pebble = await startPebble({ dnsServer: { host: bind.host, port: bind.port } });
-    provider = new Rfc2136Provider({
-      server: bind.host,
-      port: bind.port,
-      zone: ZONE,
-      tsig: bind.tsig,
-      ttl: 5,
-    });
-    checker = new PropagationChecker({
-      nameservers: [`${bind.host}:${bind.port}`],
-      intervalMs: 50,
-      timeoutMs: 5000,
-    });
+    ({ provider, checker } = dns01Peers(bind, ZONE));
   });
 
   afterAll(async () => {

@@ -1,5 +1,6 @@
 import { dns01TxtValueOf } from '@fleetcert/acme';
-import type { DnsProvider, PropagationChecker } from '@fleetcert/dns';
+import { DnsProvider, PropagationChecker, Rfc2136Provider } from '@fleetcert/dns';
+import type { Bind9Handle } from '../../support/bind9';
 import type { ChallengeSolver } from './issue';
 
 /**
@@ -27,5 +28,20 @@ export function dns01Solver(
     } finally {
       await provider.cleanUpTxt(fqdn, value);
     }
+  };
+}
+
+/** The worker's DNS side against a test BIND9: RFC 2136 updates, and a quick propagation check. */
+export function dns01Peers(
+  bind: Bind9Handle,
+  zone: string,
+): { provider: Rfc2136Provider; checker: PropagationChecker } {
+  return {
+    provider: new Rfc2136Provider({ server: bind.host, port: bind.port, zone, tsig: bind.tsig, ttl: 5 }),
+    checker: new PropagationChecker({
+      nameservers: [`${bind.host}:${bind.port}`],
+      intervalMs: 50,
+      timeoutMs: 5000,
+    }),
   };
 }
