@@ -125,6 +125,22 @@ describe('ACME account key rollover (RFC 8555 §7.3.5) against Pebble', () => {
     expect(before).toBe(`tok_AAAAAAAAAAAAAAAAAAAAAA.${rolled.previousThumbprint}`);
   });
 
+  it('should roll over from a process whose session still holds a key rolled over elsewhere', async () => {
+    const store = new InMemoryAccountStore();
+    const first = caFor(store);
+    const stale = caFor(store);
+    await first.ensureAccount();
+    await stale.ensureAccount();
+    const elsewhere = await first.rollAccountKey();
+
+    const rolled = await stale.rollAccountKey();
+
+    expect(rolled.previousThumbprint).toBe(elsewhere.thumbprint);
+    expect(accountKeyThumbprint((await stored(store)).keyPem)).toBe(rolled.thumbprint);
+    await issueOne(stale);
+    await issueOne(first);
+  });
+
   it('should not answer a challenge published with the old key, and validate it once published again', async () => {
     const store = new InMemoryAccountStore();
     const ca = caFor(store);

@@ -271,19 +271,33 @@ export class AcmeClientCa implements AcmeCa {
     });
     if (!begun) throw new AccountKeyRolloverInProgressError(directoryUrl);
     const next = this.#sessionWith(keyPem, current.accountUrl);
+    // Through #call: a session whose key another process has rolled meanwhile is refused
+    // once, and the request is signed again with the stored key (the one the CA holds).
+    let previous = current;
     try {
-      await this.#retry(() => changeAccountKey(current.client, next.client, current.accountUrl));
+      await this.#call((client, session) => {
+        if (session.thumbprint !== thumbprint) previous = session; // not a retry with the new key itself
+        return changeAccountKey(client, next.client, session.accountUrl);
+      });
     } catch (error) {
       // A lost answer, or a retry the CA refused because the first attempt had already
       // changed the key: only the CA knows which key it holds now.
       const adopted = await this.#caHoldsKey(next).catch(() => undefined);
       if (adopted === false) await accountStore.dropNextKey(directoryUrl, thumbprint);
-      // undefined: unknown; the pending key stays for a later session to settle.
-      if (adopted !== true) throw error;
+      if (adopted !== true) {
+        // undefined: unknown; the pending key stays for a later session to settle. Either
+        // way the next call opens its session from the store (this one may have tried the
+        // pending key).
+        if (this.#current?.thumbprint === thumbprint) {
+          this.#current = undefined;
+          this.#session = undefined;
+        }
+        throw error;
+      }
     }
     await accountStore.adoptKey(directoryUrl, keyPem, new Date());
-    this.#replaceSession(current, next);
-    return { accountUrl: current.accountUrl, thumbprint, previousThumbprint: current.thumbprint };
+    this.#replaceSession(previous, next);
+    return { accountUrl: previous.accountUrl, thumbprint, previousThumbprint: previous.thumbprint };
   }
 
   /**
