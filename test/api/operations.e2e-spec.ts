@@ -57,6 +57,10 @@ describe('Operations endpoints', () => {
         ]),
       );
       expect(res.body.components.securitySchemes).toHaveProperty('device');
+      // An action's failures are documented with it, e.g. the account key rollover's.
+      expect(
+        Object.keys(res.body.paths['/v1/admin/acme-account/key-rollover'].post.responses).sort(),
+      ).toEqual(['200', '401', '403', '404', '409', '422', '503']);
       const ui = await fetch(`${api.url}/docs`);
       expect(ui.status).toBe(200);
     });
