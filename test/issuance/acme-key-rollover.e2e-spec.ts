@@ -140,4 +140,23 @@ describe('ACME account key rollover through the admin API, with a worker process
       });
     }
   });
+
+  // Last: it stops the CA.
+  it('should answer 503 when the CA cannot be reached, the stored key unchanged and the pending key left to settle', async () => {
+    const thumbprint = await storedThumbprint();
+    await stack.pebble.stop();
+
+    const res = await stack.api.request('POST', '/v1/admin/acme-account/key-rollover', {
+      token: stack.admin,
+    });
+
+    expect(res.status).toBe(503);
+    expect(res.body).toMatchObject({ statusCode: 503, error: 'Service Unavailable' });
+    expect(res.body.message).toContain('could not be reached');
+    expect(await storedThumbprint()).toBe(thumbprint);
+    // Whether the CA took it is unknown: the first session opened a minute later asks.
+    expect(
+      (await stack.api.request('GET', '/v1/admin/acme-account', { token: viewer })).body.rolloverPending,
+    ).toBe(true);
+  }, 30_000);
 });

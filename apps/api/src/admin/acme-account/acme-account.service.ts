@@ -88,14 +88,14 @@ function noAccountYet(directoryUrl: string): NotFoundException {
   );
 }
 
-/** What the CA or the network said, as the operator's answer; the old key stays in every case. */
+/** What the CA or the network said, as the operator's answer; the stored account key is unchanged in every case. */
 function toHttp(err: unknown): unknown {
   if (err instanceof AccountKeyRolloverInProgressError) {
     return new ConflictException(`${err.message}; try again in a minute`);
   }
   if (err instanceof AcmeNetworkError || err instanceof AcmeDeadlineError) {
     return new ServiceUnavailableException(
-      'The CA could not be reached; the account keeps its key (a rollover it may have taken is settled within a minute). Try again shortly.',
+      'The CA could not be reached; the stored key is unchanged (should the CA have taken the new one unseen, that is settled within a minute). Try again shortly.',
     );
   }
   if (err instanceof AcmeProblemError) {
